@@ -1,0 +1,60 @@
+# The whole series: build, test and diff every stage.
+#
+#   make                 build every stage and the test tools
+#   make tour            the guided tour: each stage started, shown, explained
+#   make test            the behaviour suite on every stage, then the matrix
+#   make sanitize        the suite on ASan+UBSan builds (TSan for threads)
+#   make diff-03         what 03 adds to 02 (the lesson of stage 03)
+#   make diff            every consecutive diff;  make diffstat: their sizes
+#   make format          clang-format every C file; make format-check
+#
+# One stage alone: make -C 02-thread-per-conn test (or make test inside it).
+
+STAGES := $(sort $(patsubst %/,%,$(wildcard [0-9][0-9]-*/)))
+CC ?= cc
+CFLAGS = -std=c11 -Wall -Wextra -Werror -O2 -g -pthread
+C_FILES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h tools/*.c test/*/*.c)
+
+all: tools $(STAGES)
+
+$(STAGES):
+	$(MAKE) -C $@ server
+
+tools: tools/client tools/fault.so
+
+tools/client: tools/client.c
+	$(CC) $(CFLAGS) -o $@ $<
+
+tools/fault.so: tools/fault.c
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+tour: all
+	tools/tour
+
+test: all
+	test/run
+
+sanitize: tools
+	test/run -s asan
+	test/run -s tsan
+
+diff-%:
+	@tools/stagediff $*
+
+diff:
+	@for s in $(wordlist 2,99,$(STAGES)); do tools/stagediff $${s%%-*}; done
+
+diffstat:
+	@for s in $(wordlist 2,99,$(STAGES)); do tools/stagediff -s $${s%%-*}; done
+
+format:
+	clang-format -i $(C_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(C_FILES)
+
+clean:
+	for s in $(STAGES); do $(MAKE) -C $$s clean; done
+	rm -rf tools/client tools/fault.so build
+
+.PHONY: all $(STAGES) tools tour test sanitize diff diffstat format format-check clean
