@@ -82,3 +82,28 @@ load helpers
 	run client echo -n 1000
 	[ "$status" -eq 0 ]
 }
+
+@test "concurrency: a client that can get no thread is closed, the rest go on" {
+	expectation concurrency
+	grep -q pthread_create "$STAGE_DIR/server.c" ||
+		skip "$STAGE starts no thread per client"
+	[ -z "$SANITIZER" ] || skip "sanitizers reserve address space at start"
+	start_server
+	bg held "$CLIENT" -p "$PORT" hold -c 1
+	held=$BG_PID
+	wait_for 10 output_has held '^held 1$'
+	# Address space for 4 MiB more: not enough for a thread's 8 MiB stack.
+	vm=$(awk '/^VmSize:/ { print $2 }' "/proc/$SERVER_PID/status")
+	prlimit --pid "$SERVER_PID" --as=$(((vm + 4096) * 1024)):
+	run client echo -n 10
+	echo "$output"
+	[ "$status" -eq 1 ]
+	wait_for 5 log_has '^close fd .*: Resource temporarily unavailable, 0 bytes echoed$'
+	# The client that has a thread is still served; so is everyone once
+	# threads can be had again.
+	bg_signal USR1 "$held"
+	wait "$held"
+	prlimit --pid "$SERVER_PID" --as=unlimited:
+	run client echo -n 10
+	[ "$status" -eq 0 ]
+}
