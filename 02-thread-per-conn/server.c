@@ -187,7 +187,7 @@ static void parse_args(int argc, char **argv)
 	while ((opt = getopt(argc, argv, ":p:b:l:qh")) != -1) {
 		switch (opt) {
 		case 'p':
-			parse_number('p', optarg, 0, 65535);
+			parse_number('p', optarg, 0, 65535); /* checks only */
 			port = optarg;
 			break;
 		case 'b':
@@ -290,7 +290,7 @@ static void listen_on(void)
 	if (listen(srv.listen_fd, SOMAXCONN) == -1)
 		die("listen");
 
-	/* Kept open only to be closed when fds run out: see shed_connection. */
+	/* Kept open only to be closed when fds run out: see accept_spare(). */
 	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (srv.spare_fd == -1)
 		die("open /dev/null");
@@ -325,29 +325,42 @@ static void describe_peer(struct conn *c, const struct sockaddr *sa,
 }
 
 /*
- * Out of fds: EMFILE (this process's limit) or ENFILE (the system's). The
- * new connection stays in the backlog, so the next accept() fails the same
- * way at once, and the server would spin doing nothing else. Instead give
- * back the fd kept spare for this moment, accept the connection, close it
- * at once (the client sees it closed instead of hanging), and take the spare
- * again. libuv does the same: uv__emfile_trick().
+ * Out of fds: EMFILE (this process's limit) or ENFILE (the system's), and
+ * accept() would fail the same way at once, again and again: a connection
+ * waiting in the backlog keeps it failing (and keeps a level-triggered
+ * listener readable), and a blocking accept() asks for its fd before it
+ * even waits. The server would spin doing nothing else. So give back the fd
+ * kept spare for this moment, accept with its slot, and take a spare again.
+ * If that fails, fds are still short: close the connection at once (its
+ * client sees it closed instead of hanging) and return -1. If it works, fds
+ * came back meanwhile: return the connection, to be served. libuv does the
+ * same: uv__emfile_trick().
  */
-static void shed_connection(void)
+static int accept_spare(struct sockaddr_storage *addr, socklen_t *addr_len)
 {
-	int fd;
+	int fd, err;
 
+	if (srv.spare_fd != -1 && close(srv.spare_fd) == -1)
+		log_line("close spare fd: %s", strerror(errno));
+	fd = accept4(srv.listen_fd, (struct sockaddr *)addr, addr_len,
+		     SOCK_CLOEXEC);
+	err = errno;
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || srv.spare_fd != -1) {
+		errno = err;
+		return fd;
+	}
+	err = errno; /* open()'s EMFILE or ENFILE */
 	if (!srv.shedding)
 		log_line(
 			"accept: %s: closing new connections until fds free up",
-			strerror(errno));
+			strerror(err));
 	srv.shedding = true;
-	if (srv.spare_fd != -1 && close(srv.spare_fd) == -1)
-		log_line("close spare fd: %s", strerror(errno));
-	fd = accept4(srv.listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd != -1 && close(fd) == -1)
+	if (close(fd) == -1)
 		log_line("close fd %d: %s", fd, strerror(errno));
-	/* If this fails we are still short: -1 is retried next time. */
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* its slot */
+	errno = err;
+	return -1;
 }
 
 /* Accept the next connection and log it. Returns NULL if there is none to
@@ -361,12 +374,12 @@ static struct conn *accept_client(void)
 
 	fd = accept4(srv.listen_fd, (struct sockaddr *)&addr, &addr_len,
 		     SOCK_CLOEXEC);
+	if (fd == -1 && (errno == EMFILE || errno == ENFILE))
+		fd = accept_spare(&addr, &addr_len);
 	if (fd == -1) {
 		switch (errno) {
 		case EMFILE:
-		case ENFILE:
-			shed_connection();
-			break;
+		case ENFILE:       /* shed, and logged, by accept_spare() */
 		case EINTR:        /* a signal came first */
 		case ECONNABORTED: /* the client gave up before we got to it */
 			break;
@@ -448,6 +461,13 @@ static void serve_client(struct conn *c)
 
 /*** threads ***/
 
+/*
+ * What the threads share, and why that is safe: srv is set up before the
+ * first thread starts, and only the main thread changes it afterwards; a
+ * conn belongs to one thread; each log line goes out in one write() (see
+ * log_line). strerror() is safe in threads in glibc (2.32 and later),
+ * though POSIX does not promise it.
+ */
 static void *client_thread(void *arg)
 {
 	serve_client(arg);

@@ -210,7 +210,7 @@ static void parse_args(int argc, char **argv)
 	while ((opt = getopt(argc, argv, ":p:b:l:qh")) != -1) {
 		switch (opt) {
 		case 'p':
-			parse_number('p', optarg, 0, 65535);
+			parse_number('p', optarg, 0, 65535); /* checks only */
 			port = optarg;
 			break;
 		case 'b':
@@ -299,8 +299,9 @@ static void listen_on(void)
 
 	format_addr((struct sockaddr *)&srv.addr, srv.addr_len, where,
 		    sizeof where);
-	/* Non-blocking: epoll may say a connection is waiting, and the client
-	 * reset it before accept() ran; accept() must not then wait. */
+	/* Non-blocking: accept() must never wait in the loop, should epoll's
+	 * news be stale by the time it runs (another process sharing the
+	 * listener took the connection; on BSD, the client reset it). */
 	srv.listen_fd = socket(srv.addr.ss_family,
 			       SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (srv.listen_fd == -1)
@@ -315,7 +316,7 @@ static void listen_on(void)
 	if (listen(srv.listen_fd, SOMAXCONN) == -1)
 		die("listen");
 
-	/* Kept open only to be closed when fds run out: see shed_connection. */
+	/* Kept open only to be closed when fds run out: see accept_spare(). */
 	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (srv.spare_fd == -1)
 		die("open /dev/null");
@@ -363,29 +364,42 @@ static void describe_peer(struct conn *c, const struct sockaddr *sa,
 }
 
 /*
- * Out of fds: EMFILE (this process's limit) or ENFILE (the system's). The
- * new connection stays in the backlog, so the next accept() fails the same
- * way at once, and the server would spin doing nothing else. Instead give
- * back the fd kept spare for this moment, accept the connection, close it
- * at once (the client sees it closed instead of hanging), and take the spare
- * again. libuv does the same: uv__emfile_trick().
+ * Out of fds: EMFILE (this process's limit) or ENFILE (the system's), and
+ * accept() would fail the same way at once, again and again: a connection
+ * waiting in the backlog keeps it failing (and keeps a level-triggered
+ * listener readable), and a blocking accept() asks for its fd before it
+ * even waits. The server would spin doing nothing else. So give back the fd
+ * kept spare for this moment, accept with its slot, and take a spare again.
+ * If that fails, fds are still short: close the connection at once (its
+ * client sees it closed instead of hanging) and return -1. If it works, fds
+ * came back meanwhile: return the connection, to be served. libuv does the
+ * same: uv__emfile_trick().
  */
-static void shed_connection(void)
+static int accept_spare(struct sockaddr_storage *addr, socklen_t *addr_len)
 {
-	int fd;
+	int fd, err;
 
+	if (srv.spare_fd != -1 && close(srv.spare_fd) == -1)
+		log_line("close spare fd: %s", strerror(errno));
+	fd = accept4(srv.listen_fd, (struct sockaddr *)addr, addr_len,
+		     SOCK_CLOEXEC);
+	err = errno;
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || srv.spare_fd != -1) {
+		errno = err;
+		return fd;
+	}
+	err = errno; /* open()'s EMFILE or ENFILE */
 	if (!srv.shedding)
 		log_line(
 			"accept: %s: closing new connections until fds free up",
-			strerror(errno));
+			strerror(err));
 	srv.shedding = true;
-	if (srv.spare_fd != -1 && close(srv.spare_fd) == -1)
-		log_line("close spare fd: %s", strerror(errno));
-	fd = accept4(srv.listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd != -1 && close(fd) == -1)
+	if (close(fd) == -1)
 		log_line("close fd %d: %s", fd, strerror(errno));
-	/* If this fails we are still short: -1 is retried next time. */
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* its slot */
+	errno = err;
+	return -1;
 }
 
 /* Accept the next connection and log it. Returns NULL if there is none to
@@ -399,15 +413,15 @@ static struct conn *accept_client(void)
 
 	fd = accept4(srv.listen_fd, (struct sockaddr *)&addr, &addr_len,
 		     SOCK_CLOEXEC);
+	if (fd == -1 && (errno == EMFILE || errno == ENFILE))
+		fd = accept_spare(&addr, &addr_len);
 	if (fd == -1) {
 		switch (errno) {
 		case EMFILE:
-		case ENFILE:
-			shed_connection();
-			break;
+		case ENFILE:       /* shed, and logged, by accept_spare() */
 		case EINTR:        /* a signal came first */
 		case ECONNABORTED: /* the client gave up before we got to it */
-		case EAGAIN:       /* it was gone before accept() ran */
+		case EAGAIN:       /* nothing to accept after all */
 			break;
 		default:
 			log_line("accept: %s", strerror(errno));
@@ -445,8 +459,12 @@ static void close_conn(struct conn *c, const char *why)
 	if (close(c->fd) == -1)
 		log_line("close fd %d: %s", c->fd, strerror(errno));
 
-	/* Events for c may still wait in this batch: the loop skips them (cb
-	 * is NULL) and frees c after the batch, not before. libuv, too, runs
+	/* No event for c may reach it after this. None can yet: epoll reports
+	 * an fd once per batch, and only c's own callback closes c. But once
+	 * one callback may close other connections (07's shutdown will), a
+	 * later event of the same batch could be c's, its fd already reused.
+	 * So the rule holds from the start: the loop skips a watcher whose cb
+	 * is NULL, and c is freed after the batch. libuv, too, finishes
 	 * closing handles at the end of the loop iteration. */
 	c->w.cb = NULL;
 	c->next_closed = srv.closed;
@@ -501,14 +519,14 @@ static void free_closed(void)
 	}
 }
 
-/* epoll reported events on a client: EPOLLIN, or EPOLLHUP and EPOLLERR,
- * which epoll always reports and which the next read() will explain. */
+/* epoll reported events on a client. EPOLLHUP and EPOLLERR come whether
+ * asked for or not; the next read() tells what they mean. */
 static void on_conn_io(struct watcher *w, uint32_t events)
 {
 	struct conn *c = (struct conn *)w;
 
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && on_readable(c) == -1)
-		return; /* c is closed */
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		on_readable(c); /* -1, c is closed: nothing is left to do */
 }
 
 /* The listener is readable: a connection waits. Accept it, then watch it. */
@@ -557,9 +575,8 @@ static void run_loop(void)
 		for (int i = 0; i < n; i++) {
 			struct watcher *w = events[i].data.ptr;
 
-			/* cb is NULL if an earlier callback in this batch
-			 * closed w's fd: the event is stale, and the fd may
-			 * already belong to a new connection. */
+			/* Closed by an earlier callback of this batch: the
+			 * event is stale (see close_conn). */
 			if (w->cb == NULL)
 				continue;
 			w->cb(w, events[i].events);

@@ -157,6 +157,15 @@ fds_of() {
 	ls "/proc/$1/fd" | wc -l
 }
 
+# refute COMMAND...: fail if COMMAND succeeds. (A bare "! COMMAND" cannot
+# fail a bats test: bash's errexit ignores a negated command.)
+refute() {
+	if "$@"; then
+		echo "expected this to fail: $*" >&2
+		return 1
+	fi
+}
+
 # log_has PATTERN: the server's log holds a line matching PATTERN.
 log_has() {
 	grep -Eq -- "$1" "$SERVER_ERR"

@@ -15,19 +15,21 @@
  *   -p PORT   server port (required by every command except proc)
  *
  * Commands:
- *   echo (-f FILE | -n BYTES) [-s SEED] [-x MAXCHUNK] [-H] [-t MS]
+ *   echo (-f FILE | -n BYTES) [-s SEED] [-x MAXCHUNK] [-H] [-r RATE] [-t MS]
  *       Send FILE ("-" is stdin) or BYTES pseudo-random bytes while reading
  *       the echo, and compare it byte for byte.  -x: every write() is a
  *       random size 1..MAXCHUNK.  -H: half-close after the last byte, then
- *       require the server to close too.  -t: give up after MS ms without
- *       progress (default 10000).  Prints "echoed N bytes".
+ *       require the server to close too.  -r: read the echo no faster than
+ *       RATE bytes a second (a slow reader).  -t: give up after MS ms
+ *       without progress (default 10000).  Prints "echoed N bytes".
  *   hold -c N [-t MS]
  *       Open N connections, check each with an 8-byte echo, print "held N".
  *       On SIGUSR1 check every one again and print "verified N".
- *   hog -n BYTES [-s SEED] [-t MS]
+ *   hog -n BYTES [-s SEED] [-r RATE] [-t MS]
  *       Send without reading until all is sent or nothing moves for 200 ms,
  *       print "sent N" or "stalled N".  On SIGUSR1 read the echo while
- *       sending the rest and print "read BYTES exact" (-t default 20000).
+ *       sending the rest (-r: no faster than RATE bytes a second) and print
+ *       "read BYTES exact" (-t default 20000).
  *   ping [-c COUNT] [-d MS] [-i MS] [-w MS]
  *       Print "connected", then ping-pong 8-byte messages -i MS apart
  *       (default 20), each echoed within -w MS (default 2000), COUNT times
@@ -762,11 +764,13 @@ static void expect_eof(struct conn *c, int idle_ms)
 /*
  * Send the rest of c's message while reading its echo; both at once, or a
  * large transfer would deadlock with both sides' buffers full.  Gives up
- * after idle_ms without a byte moving either way.
+ * after idle_ms without a byte moving either way.  With rate (bytes a
+ * second) above 0, reads no faster than that.
  */
-static void transfer(struct conn *c, bool half_close, int idle_ms)
+static void transfer(struct conn *c, bool half_close, int idle_ms,
+		     uint64_t rate)
 {
-	int64_t last_progress = now_ms();
+	int64_t start = now_ms(), last_progress = start;
 	size_t n = c->msg.len;
 	bool shut = false;
 
@@ -774,7 +778,21 @@ static void transfer(struct conn *c, bool half_close, int idle_ms)
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
 		int left = idle_ms - (int)(now_ms() - last_progress);
 		size_t before = c->sent + c->recvd;
+		int64_t read_at = 0, now = now_ms();
+		bool pacing = false;
 		enum io res;
+
+		if (rate > 0)
+			read_at = start + (int64_t)(c->recvd * 1000 / rate);
+		if (read_at > now) {
+			/* Too fast: sleep until the next read is due. */
+			pacing = true;
+			pfd.events = 0;
+			last_progress = now; /* pacing is not a stall */
+			left = idle_ms;
+			if (left > read_at - now)
+				left = (int)(read_at - now);
+		}
 
 		if (half_close && !shut && c->sent == n) {
 			if (shutdown(c->fd, SHUT_WR) < 0)
@@ -785,9 +803,12 @@ static void transfer(struct conn *c, bool half_close, int idle_ms)
 			break;
 		if (c->sent < n)
 			pfd.events |= POLLOUT;
-		if (left <= 0 || poll_fds(&pfd, 1, left) == 0)
+		if (left <= 0 || poll_fds(&pfd, 1, left) == 0) {
+			if (pacing)
+				continue; /* time to read again */
 			die(EXIT_CHECK, "timeout: %zu of %zu bytes back",
 			    c->recvd, n);
+		}
 		res = conn_pump(c, pfd.revents & POLLOUT,
 				pfd.revents & (POLLIN | POLLHUP | POLLERR));
 		if (io_failed(res))
@@ -836,11 +857,11 @@ static int cmd_echo(int argc, char **argv, const struct target *t)
 	unsigned char *data = NULL;
 	const char *file = NULL;
 	bool have_bytes = false, half_close = false;
-	uint64_t seed = 1;
+	uint64_t seed = 1, rate = 0;
 	size_t bytes = 0, max_write = 0;
 	int idle_ms = 10000, opt;
 
-	while ((opt = next_option(argc, argv, "+:f:n:s:x:Ht:")) != -1) {
+	while ((opt = next_option(argc, argv, "+:f:n:s:x:Hr:t:")) != -1) {
 		switch (opt) {
 		case 'f':
 			file = optarg;
@@ -859,6 +880,9 @@ static int cmd_echo(int argc, char **argv, const struct target *t)
 		case 'H':
 			half_close = true;
 			break;
+		case 'r':
+			rate = parse_num(optarg, "-r RATE", 1, MAX_BYTES);
+			break;
 		case 't':
 			idle_ms = parse_ms(optarg, "-t MS", 1);
 			break;
@@ -875,7 +899,7 @@ static int cmd_echo(int argc, char **argv, const struct target *t)
 	c.msg = (struct payload){.data = data, .len = bytes, .seed = seed};
 	c.max_write = max_write;
 	c.split = ~seed; /* sizes from another stream than the data */
-	transfer(&c, half_close, idle_ms);
+	transfer(&c, half_close, idle_ms, rate);
 	out("echoed %zu bytes\n", bytes);
 	xclose(c.fd);
 	free(data);
@@ -906,11 +930,11 @@ static int cmd_hog(int argc, char **argv, const struct target *t)
 {
 	struct conn c = {.id = 1};
 	bool have_bytes = false;
-	uint64_t seed = 1;
+	uint64_t seed = 1, rate = 0;
 	size_t bytes = 0;
 	int idle_ms = 20000, opt;
 
-	while ((opt = next_option(argc, argv, "+:n:s:t:")) != -1) {
+	while ((opt = next_option(argc, argv, "+:n:s:r:t:")) != -1) {
 		switch (opt) {
 		case 'n':
 			bytes = parse_num(optarg, "-n BYTES", 0, MAX_BYTES);
@@ -918,6 +942,9 @@ static int cmd_hog(int argc, char **argv, const struct target *t)
 			break;
 		case 's':
 			seed = parse_num(optarg, "-s SEED", 0, UINT64_MAX);
+			break;
+		case 'r':
+			rate = parse_num(optarg, "-r RATE", 1, MAX_BYTES);
 			break;
 		case 't':
 			idle_ms = parse_ms(optarg, "-t MS", 1);
@@ -936,7 +963,7 @@ static int cmd_hog(int argc, char **argv, const struct target *t)
 		out("stalled %zu\n", c.sent);
 	/* Only the signal is watched: the unread echo keeps c readable. */
 	wait_for_usr1(NULL, 0);
-	transfer(&c, false, idle_ms);
+	transfer(&c, false, idle_ms, rate);
 	out("read %zu exact\n", bytes);
 	xclose(c.fd);
 	return 0;
