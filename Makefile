@@ -4,6 +4,7 @@
 #   make tour            the guided tour: each stage started, shown, explained
 #   make test            the behaviour suite on every stage, then the matrix
 #   make sanitize        the suite on ASan+UBSan builds (TSan for threads)
+#   make bench           measure: idle connections, ping-pong, instructions
 #   make diff-03         what 03 adds to 02 (the lesson of stage 03)
 #   make diff            every consecutive diff;  make diffstat: their sizes
 #   make format          clang-format every C file; make format-check
@@ -31,6 +32,9 @@ tools/fault.so: tools/fault.c
 tour: all
 	tools/tour
 
+bench: all
+	tools/bench
+
 test: all
 	test/run
 
@@ -57,4 +61,4 @@ clean:
 	for s in $(STAGES); do $(MAKE) -C $$s clean; done
 	rm -rf tools/client tools/fault.so build
 
-.PHONY: all $(STAGES) tools tour test sanitize diff diffstat format format-check clean
+.PHONY: all $(STAGES) tools tour bench test sanitize diff diffstat format format-check clean

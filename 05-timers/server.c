@@ -83,8 +83,8 @@ struct handle {
 
 /* A callback to run at a given loop time. libuv: uv_timer_t. */
 struct timer {
-	struct heap_node node; /* first: a node pointer is a timer pointer */
-	struct handle h;       /* active while started */
+	struct heap_node node;       /* first: node pointer = timer pointer */
+	struct handle h;             /* active while started */
 	void (*cb)(struct timer *t); /* what to run */
 	void *data;                  /* for cb: the conn of an idle timer */
 	unsigned long long due;      /* loop time (ms) to run at */
