@@ -139,6 +139,19 @@ client() {
 	timeout -s KILL 30 "$CLIENT" -p "$PORT" "$@"
 }
 
+# build_unit NAME: compile the white-box test test/unit/NAME.c against this
+# stage's sources (with the stage's sanitizer, if any) into
+# $BATS_TEST_TMPDIR/NAME.
+build_unit() {
+	local flags=(-std=c11 -Wall -Wextra -Werror -O2 -g -pthread)
+	case $SANITIZER in
+	asan) flags+=(-fsanitize=address,undefined -fno-sanitize-recover=all) ;;
+	tsan) flags+=(-fsanitize=thread) ;;
+	esac
+	cc "${flags[@]}" -I "$STAGE_DIR" "$TOP/test/unit/$1.c" \
+		-o "$BATS_TEST_TMPDIR/$1"
+}
+
 # /proc readings of the server.
 threads_of() {
 	awk '/^Threads:/ { print $2 }' "/proc/$1/status"

@@ -9,18 +9,6 @@ now_ms() {
 	echo $((t / 1000))
 }
 
-# build_unit NAME: compile test/unit/NAME.c against this stage's sources
-# (with the stage's sanitizer, if any) into $BATS_TEST_TMPDIR/NAME.
-build_unit() {
-	local flags=(-std=c11 -Wall -Wextra -Werror -O2 -g -pthread)
-	case $SANITIZER in
-	asan) flags+=(-fsanitize=address,undefined -fno-sanitize-recover=all) ;;
-	tsan) flags+=(-fsanitize=thread) ;;
-	esac
-	cc "${flags[@]}" -I "$STAGE_DIR" "$TOP/test/unit/$1.c" \
-		-o "$BATS_TEST_TMPDIR/$1"
-}
-
 @test "timers: the heap keeps its order through random inserts and removes" {
 	expectation timers
 	build_unit heap
