@@ -54,35 +54,43 @@ static inline struct heap_node **heap_slot(struct heap *h, size_t k,
 	return slot;
 }
 
+/* node has just taken over old's place and links: point its children, and
+ * its parent (or the root), at node instead of old. */
+static inline void heap_adopt(struct heap *h, struct heap_node *node,
+			      struct heap_node *old)
+{
+	if (node->left != NULL)
+		node->left->parent = node;
+	if (node->right != NULL)
+		node->right->parent = node;
+	if (node->parent == NULL)
+		h->min = node;
+	else if (node->parent->left == old)
+		node->parent->left = node;
+	else
+		node->parent->right = node;
+}
+
 /* Swap child with its parent: child moves up one level, parent down. */
 static inline void heap_swap(struct heap *h, struct heap_node *parent,
 			     struct heap_node *child)
 {
 	struct heap_node up = *parent; /* parent's links, before the swap */
-	struct heap_node *sibling;
 
 	*parent = *child; /* parent takes over child's children */
-	child->parent = up.parent;
-	if (up.left == child) {
-		child->left = parent;
-		child->right = sibling = up.right;
-	} else {
-		child->right = parent;
-		child->left = sibling = up.left;
-	}
-	parent->parent = child;
-	if (sibling != NULL)
-		sibling->parent = child;
 	if (parent->left != NULL)
 		parent->left->parent = parent;
 	if (parent->right != NULL)
 		parent->right->parent = parent;
-	if (child->parent == NULL)
-		h->min = child;
-	else if (child->parent->left == parent)
-		child->parent->left = child;
-	else
-		child->parent->right = child;
+	child->parent = up.parent;
+	if (up.left == child) {
+		child->left = parent;
+		child->right = up.right;
+	} else {
+		child->left = up.left;
+		child->right = parent;
+	}
+	heap_adopt(h, child, parent);
 }
 
 /* Move node up while it comes before its parent. */
@@ -135,16 +143,7 @@ static inline void heap_remove(struct heap *h, struct heap_node *node,
 		return;
 
 	*last = *node; /* last takes node's place and links */
-	if (last->left != NULL)
-		last->left->parent = last;
-	if (last->right != NULL)
-		last->right->parent = last;
-	if (last->parent == NULL)
-		h->min = last;
-	else if (last->parent->left == node)
-		last->parent->left = last;
-	else
-		last->parent->right = last;
+	heap_adopt(h, last, node);
 	heap_sift_down(h, last, less);
 	heap_sift_up(h, last, less);
 }
