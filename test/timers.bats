@@ -71,7 +71,7 @@ now_ms() {
 @test "idle-timeout: a client reading its echo slowly is not idle" {
 	expectation idle-timeout
 	start_server -t 1
-	bg hog "$CLIENT" -p "$PORT" hog -n 16M -r 256K
+	bg hog "$CLIENT" -p "$PORT" hog -n 64M -r 1M
 	hog=$BG_PID
 	wait_for 10 output_has hog '^stalled'
 	# It reads now, slowly: the kernel sends the server's queued echo as
