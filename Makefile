@@ -37,6 +37,8 @@ bench: all
 
 test: all
 	test/run
+	@if ls test/project/*.bats >/dev/null 2>&1; then \
+		echo "== the project's own tools"; bats --tap test/project; fi
 
 sanitize: tools
 	test/run -s asan
@@ -62,3 +64,6 @@ clean:
 	rm -rf tools/client tools/fault.so build
 
 .PHONY: all $(STAGES) tools tour bench test sanitize diff diffstat format format-check clean
+
+# Further targets (the book, the soak, the labs...), one file each.
+include $(wildcard mk/*.mk)
