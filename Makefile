@@ -36,11 +36,13 @@ bench: all
 	tools/bench
 
 test: all
+	tools/deps
 	test/run
 	@if ls test/project/*.bats >/dev/null 2>&1; then \
 		echo "== the project's own tools"; bats --tap test/project; fi
 
 sanitize: tools
+	tools/deps
 	test/run -s asan
 	test/run -s tsan
 
