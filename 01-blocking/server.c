@@ -13,7 +13,9 @@
  * that.
  *
  * Build: cc -pthread server.c -o server (or make). Usage: ./server -h.
- * Start reading at main(), at the bottom.
+ * Start reading at main(), at the bottom. A first reading: main(),
+ * listen_on(), run_loop(), accept_client(), on_readable(), write_all().
+ * Leave parse_args() and accept_spare() (running out of fds) for later.
  */
 
 /*** includes ***/
@@ -39,6 +41,7 @@
 #define READ_SIZE 65536          /* bytes asked for per read() */
 #define PEER_LEN 128             /* "NAME (ADDR:PORT)", each cut at 60 */
 #define LOG_LINE_MAX 512         /* one log line, longer is cut */
+#define SPARE_RETRY_SECS 1       /* out of fds, no spare: retry after */
 
 /*** types ***/
 
@@ -212,6 +215,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (srv.quiet && srv.log_path != NULL)
+		usage_error("-q and -l do not go together: -q means no log");
 
 	/* Numeric flags: this only parses, it never blocks on a lookup. */
 	err = getaddrinfo(addr, port, &hints, &res);
@@ -243,16 +248,26 @@ static void format_addr(const struct sockaddr *sa, socklen_t len, char *buf,
 
 static void open_log(void)
 {
+	int flags;
+
 	if (srv.quiet)
 		return;
 	if (srv.log_path == NULL) {
 		srv.log_fd = STDERR_FILENO;
 		return;
 	}
-	srv.log_fd = open(srv.log_path,
-			  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* O_NONBLOCK for open() alone: a FIFO that no one reads fails at once
+	 * (ENXIO) instead of waiting for a reader. The log's writes wait as
+	 * before, so the flag is cleared once the file is open. */
+	srv.log_fd = open(
+		srv.log_path,
+		O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
 	if (srv.log_fd == -1)
 		die("cannot open log file %s", srv.log_path);
+	flags = fcntl(srv.log_fd, F_GETFL);
+	if (flags == -1 ||
+	    fcntl(srv.log_fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		die("fcntl %s", srv.log_path);
 }
 
 /* A client that resets its connection while we write to it would make
@@ -266,12 +281,17 @@ static void ignore_sigpipe(void)
 		die("sigaction SIGPIPE");
 }
 
-/* socket, bind, listen; then announce "listening on ADDR:PORT" on stdout:
- * with -p 0 the kernel chose the port, and getsockname() tells which. */
+/* Open an fd to keep spare, for accept_spare() to give back when fds run
+ * out. Returns 0, or -1 with errno set (EMFILE or ENFILE: none to spare). */
+static int take_spare(void)
+{
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return srv.spare_fd == -1 ? -1 : 0;
+}
+
+/* socket, bind, listen. The ready line waits for announce_ready(). */
 static void listen_on(void)
 {
-	struct sockaddr_storage bound;
-	socklen_t bound_len = sizeof bound;
 	char where[NI_MAXHOST + NI_MAXSERV + 4];
 	int one = 1;
 
@@ -292,9 +312,22 @@ static void listen_on(void)
 		die("listen");
 
 	/* Kept open only to be closed when fds run out: see accept_spare(). */
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (srv.spare_fd == -1)
+	if (take_spare() == -1)
 		die("open /dev/null");
+}
+
+/*
+ * Print the ready line, "listening on ADDR:PORT", on stdout: with -p 0 the
+ * kernel chose the port, and getsockname() tells which. The line is a
+ * promise that clients will be served, so run_loop() calls this last, once
+ * everything the loop needs exists: a server must not say it is ready and
+ * then fail to start.
+ */
+static void announce_ready(void)
+{
+	struct sockaddr_storage bound;
+	socklen_t bound_len = sizeof bound;
+	char where[NI_MAXHOST + NI_MAXSERV + 4];
 
 	if (getsockname(srv.listen_fd, (struct sockaddr *)&bound, &bound_len) ==
 	    -1)
@@ -326,42 +359,67 @@ static void describe_peer(struct conn *c, const struct sockaddr *sa,
 }
 
 /*
+ * Out of fds, and the spare is lost too: not even the slot of a connection
+ * just closed could be had again (the fd limit was lowered under us, or
+ * other processes took the system's last fds). Nothing can be accepted,
+ * and trying again at once would spin. So wait, SPARE_RETRY_SECS at a
+ * time, until a spare fd can be taken again; connections wait in the
+ * backlog meanwhile. Returns -1 with errno EMFILE: nothing was accepted.
+ */
+static int pause_accepting(void)
+{
+	log_line("accept: no spare fd: not accepting until fds free up");
+	while (take_spare() == -1)
+		sleep(SPARE_RETRY_SECS); /* cut short by a signal: tries sooner */
+	log_line("spare fd taken again: accepting");
+	errno = EMFILE;
+	return -1;
+}
+
+/*
  * Out of fds: EMFILE (this process's limit) or ENFILE (the system's), and
- * accept() would fail the same way at once, again and again: a connection
- * waiting in the backlog keeps it failing (and keeps a level-triggered
- * listener readable), and a blocking accept() asks for its fd before it
- * even waits. The server would spin doing nothing else. So give back the fd
- * kept spare for this moment, accept with its slot, and take a spare again.
- * If that fails, fds are still short: close the connection at once (its
- * client sees it closed instead of hanging) and return -1. If it works, fds
- * came back meanwhile: return the connection, to be served. libuv does the
- * same: uv__emfile_trick().
+ * accept() would fail the same way at once, again and again: it asks for
+ * the new connection's fd before anything else, even before it waits for
+ * a connection, so the server would spin doing nothing else. So give back
+ * the fd kept spare for this moment, accept with its slot, and take a
+ * spare again. If that fails, fds are still short: close the connection
+ * at once (its client sees it closed instead of hanging) and return -1.
+ * If it works, fds came back meanwhile: return the connection, to be
+ * served. If not even the spare can be had again, see pause_accepting().
+ *
+ * libuv has the same trick, uv__emfile_trick() in src/unix/stream.c, done
+ * differently: it accepts and closes every connection waiting, until
+ * EAGAIN, and serves none of them. When it cannot take its spare again it
+ * goes on without one until the next stream handle is made, and meanwhile
+ * (1.45 and later) its loop spins on the ready listener, saying nothing.
  */
 static int accept_spare(struct sockaddr_storage *addr, socklen_t *addr_len)
 {
 	int fd, err;
 
-	if (srv.spare_fd != -1 && close(srv.spare_fd) == -1)
+	if (srv.spare_fd == -1) /* lost: nothing to give back */
+		return pause_accepting();
+	if (close(srv.spare_fd) == -1)
 		log_line("close spare fd: %s", strerror(errno));
 	fd = accept4(srv.listen_fd, (struct sockaddr *)addr, addr_len,
 		     SOCK_CLOEXEC);
 	err = errno;
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || srv.spare_fd != -1) {
-		errno = err;
-		return fd;
+	if (take_spare() == -1 && fd != -1) {
+		err = errno; /* open()'s EMFILE or ENFILE */
+		if (!srv.shedding)
+			log_line("accept: %s: closing new connections until "
+				 "fds free up",
+				 strerror(err));
+		srv.shedding = true;
+		if (close(fd) == -1)
+			log_line("close fd %d: %s", fd, strerror(errno));
+		fd = -1;
+		(void)take_spare(); /* in fd's slot; failing, see below */
 	}
-	err = errno; /* open()'s EMFILE or ENFILE */
-	if (!srv.shedding)
-		log_line(
-			"accept: %s: closing new connections until fds free up",
-			strerror(err));
-	srv.shedding = true;
-	if (close(fd) == -1)
-		log_line("close fd %d: %s", fd, strerror(errno));
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* its slot */
+	if (srv.spare_fd == -1)
+		return pause_accepting();
 	errno = err;
-	return -1;
+	return fd;
 }
 
 /* Accept the next connection and log it. Returns NULL if there is none to
@@ -425,8 +483,9 @@ static void free_conn(struct conn *c)
  * Read what the client sent and write it back. Returns -1 once c is closed
  * (the client is done, or an error such as a reset), else 0.
  *
- * In 01 and 02, read() itself waits until the socket is readable; from
- * 03-epoll on, the loop calls this only once epoll says it is.
+ * In 01 and 02, read() itself waits until the client sends something or
+ * leaves. (In 03 you will meet epoll: the loop then calls this only once
+ * epoll says the socket is readable, so read() no longer waits.)
  */
 static int on_readable(struct conn *c)
 {
@@ -466,6 +525,7 @@ static void serve_client(struct conn *c)
  * served, the next waits in the listen backlog. */
 static void run_loop(void)
 {
+	announce_ready();
 	for (;;) {
 		struct conn *c = accept_client();
 
