@@ -459,8 +459,9 @@ static void resume_accepting(void)
  * libuv has the same trick, uv__emfile_trick() in src/unix/stream.c, done
  * differently: it accepts and closes every connection waiting, until
  * EAGAIN, and serves none of them. When it cannot take its spare again it
- * goes on without one until the next stream handle is made, and meanwhile
- * (1.45 and later) its loop spins on the ready listener, saying nothing.
+ * goes on without one until the next stream handle is made, and spins
+ * meanwhile: from 1.45 its loop wakes for the ready listener every turn,
+ * saying nothing; 1.44 loops inside the listener's callback.
  */
 static int accept_spare(struct sockaddr_storage *addr, socklen_t *addr_len)
 {
