@@ -14,7 +14,8 @@
 STAGES := $(sort $(patsubst %/,%,$(wildcard [0-9][0-9]-*/)))
 CC ?= cc
 CFLAGS = -std=c11 -Wall -Wextra -Werror -O2 -g -pthread
-C_FILES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h tools/*.c test/*/*.c)
+C_FILES = $(wildcard [0-9][0-9]-*/*.c [0-9][0-9]-*/*.h tools/*.c tools/*/*.[ch] \
+	test/*/*.c)
 
 all: tools $(STAGES)
 
@@ -23,8 +24,8 @@ $(STAGES):
 
 tools: tools/client tools/fault.so
 
-tools/client: tools/client.c
-	$(CC) $(CFLAGS) -o $@ $<
+tools/client: $(wildcard tools/client-src/*.c tools/client-src/*.h)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 
 tools/fault.so: tools/fault.c
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
