@@ -45,7 +45,21 @@ load helpers
 	[ "$status" -eq 0 ]
 	run client echo -n 0 -H
 	[ "$status" -eq 0 ]
-	wait_for 5 log_has 'eof, 3145728 bytes echoed$'
+	wait_for 5 log_has 'eof, 33554432 bytes echoed$'
+}
+
+@test "half-close: a FIN that arrives while echo is queued waits for it" {
+	expectation half-close
+	# Every socket read and write of the server moves less than asked
+	# (the shim), so its echo is never all written at once: whenever the
+	# FIN is read, some echo is still queued ahead of it (from 04 on).
+	SERVER_ENV=(FAULT_SHORT=100 FAULT_REPORT=$BATS_TEST_TMPDIR/faults)
+	start_server
+	run client echo -n 1M -H
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for 5 log_has 'eof, 1048576 bytes echoed$'
+	grep -q 'short=0*[1-9]' "$BATS_TEST_TMPDIR/faults" # the shim was there
 }
 
 @test "reset: a client that resets mid-echo is closed, the server goes on" {

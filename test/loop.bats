@@ -11,3 +11,14 @@ load helpers
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"no event reached a connection closed earlier"* ]]
 }
+
+@test "slow-reader: reading stops at 256 KiB queued, resumes at 64 KiB; EPOLLOUT only while echo waits" {
+	expectation slow-reader
+	grep -q '^static int update_interest(' "$STAGE_DIR/server.c" ||
+		skip "$STAGE queues no output: its writes block"
+	build_unit backpressure
+	run timeout -s KILL 30 "$BATS_TEST_TMPDIR/backpressure"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"reading stops at 256 KiB queued and starts again at 64 KiB"* ]]
+}
