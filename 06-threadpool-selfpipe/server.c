@@ -53,6 +53,7 @@
 #define READ_SIZE 65536          /* bytes asked for per read() */
 #define PEER_LEN 128             /* "NAME (ADDR:PORT)", each cut at 60 */
 #define LOG_LINE_MAX 512         /* one log line, longer is cut */
+#define SPARE_RETRY_SECS 1       /* out of fds, no spare: retry after */
 
 #define MAX_EVENTS 256 /* events taken from one epoll_wait() */
 
@@ -71,7 +72,13 @@
 /*
  * An fd's callback, for the loop: epoll hands back a pointer to the watcher
  * with each event, and the loop calls its cb. The listener and every client
- * have one; later stages add more without touching the loop. libuv: uv__io_t.
+ * have one; later stages add more without touching the loop.
+ *
+ * libuv's uv__io_t plays this part, differently: libuv gives epoll the fd,
+ * not a pointer, and finds the watcher in its table loop->watchers[fd]
+ * (since 1.52, a uv__io_t keeps a kind of callback, not a pointer to one).
+ * A pointer needs no table, but it must stay valid while epoll may still
+ * return it: see close_conn().
  */
 struct watcher {
 	void (*cb)(struct watcher *w, uint32_t events); /* NULL once closed */
@@ -83,6 +90,11 @@ struct watcher {
  * not counters, so starting or unref'ing twice is the same as once (as in
  * libuv's handle docs). The loop runs while some handle is both active and
  * ref'd: see loop_alive(). libuv: uv_handle_t.
+ *
+ * One choice differs from libuv: here a connection is active from accept
+ * to close, since it always has a read waiting. A libuv TCP handle is
+ * active only while it reads or listens (uv_read_start(), uv_listen());
+ * a write in flight keeps the loop alive as a request instead.
  */
 struct handle {
 	bool active; /* at work: listening, open, or started */
@@ -149,7 +161,7 @@ struct conn {
 	struct handle h;                /* active from accept to close */
 	struct timer idle;              /* -t: closes c once it is silent */
 	unsigned long long last_active; /* loop time of its last byte */
-	int unsent;                     /* SIOCOUTQ at the last idle check */
+	int unacked;                    /* SIOCOUTQ at a first look, or -1 */
 
 	struct sockaddr_storage addr; /* the client's address, to look up */
 	socklen_t addr_len;           /* the size of addr in use */
@@ -171,6 +183,7 @@ struct server {
 	int epoll_fd;            /* the set of fds the loop waits on */
 	struct watcher listener; /* listen_fd's: calls on_accept() */
 	struct conn *closed;     /* closed in this batch of events */
+	bool accept_paused;      /* no spare fd: listener out of the set */
 
 	unsigned long long now;       /* loop time: ms, read once per turn */
 	unsigned long long now_us;    /* the same reading, in microseconds */
@@ -462,6 +475,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (srv.quiet && srv.log_path != NULL)
+		usage_error("-q and -l do not go together: -q means no log");
 	srv.idle_ms = 1000 * parse_number('t', idle, 0, 86400);
 	parse_pool_size();
 
@@ -495,16 +510,26 @@ static void format_addr(const struct sockaddr *sa, socklen_t len, char *buf,
 
 static void open_log(void)
 {
+	int flags;
+
 	if (srv.quiet)
 		return;
 	if (srv.log_path == NULL) {
 		srv.log_fd = STDERR_FILENO;
 		return;
 	}
-	srv.log_fd = open(srv.log_path,
-			  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* O_NONBLOCK for open() alone: a FIFO that no one reads fails at once
+	 * (ENXIO) instead of waiting for a reader. The log's writes wait as
+	 * before, so the flag is cleared once the file is open. */
+	srv.log_fd = open(
+		srv.log_path,
+		O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
 	if (srv.log_fd == -1)
 		die("cannot open log file %s", srv.log_path);
+	flags = fcntl(srv.log_fd, F_GETFL);
+	if (flags == -1 ||
+	    fcntl(srv.log_fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		die("fcntl %s", srv.log_path);
 }
 
 /* A client that resets its connection while we write to it would make
@@ -518,12 +543,17 @@ static void ignore_sigpipe(void)
 		die("sigaction SIGPIPE");
 }
 
-/* socket, bind, listen; then announce "listening on ADDR:PORT" on stdout:
- * with -p 0 the kernel chose the port, and getsockname() tells which. */
+/* Open an fd to keep spare, for accept_spare() to give back when fds run
+ * out. Returns 0, or -1 with errno set (EMFILE or ENFILE: none to spare). */
+static int take_spare(void)
+{
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return srv.spare_fd == -1 ? -1 : 0;
+}
+
+/* socket, bind, listen. The ready line waits for announce_ready(). */
 static void listen_on(void)
 {
-	struct sockaddr_storage bound;
-	socklen_t bound_len = sizeof bound;
 	char where[NI_MAXHOST + NI_MAXSERV + 4];
 	int one = 1;
 
@@ -547,9 +577,22 @@ static void listen_on(void)
 		die("listen");
 
 	/* Kept open only to be closed when fds run out: see accept_spare(). */
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (srv.spare_fd == -1)
+	if (take_spare() == -1)
 		die("open /dev/null");
+}
+
+/*
+ * Print the ready line, "listening on ADDR:PORT", on stdout: with -p 0 the
+ * kernel chose the port, and getsockname() tells which. The line is a
+ * promise that clients will be served, so run_loop() calls this last, once
+ * everything the loop needs exists: a server must not say it is ready and
+ * then fail to start.
+ */
+static void announce_ready(void)
+{
+	struct sockaddr_storage bound;
+	socklen_t bound_len = sizeof bound;
+	char where[NI_MAXHOST + NI_MAXSERV + 4];
 
 	if (getsockname(srv.listen_fd, (struct sockaddr *)&bound, &bound_len) ==
 	    -1)
@@ -612,8 +655,11 @@ static void handle_unref(struct handle *h)
 /*
  * Whether the loop has anything left to wait for: a handle both active and
  * ref'd (the listener, an open connection, a started timer not unref'd).
- * Stage 06 adds the other half of libuv's rule: requests under way in the
- * thread pool. NOTES.md: "When does Node exit?". libuv: uv__loop_alive().
+ * NOTES.md: "When does Node exit?". libuv: uv__loop_alive(), which (since
+ * 1.44) asks four things: an active, ref'd handle; a request under way; a
+ * callback deferred to the next turn; a handle still closing. This series
+ * has the first here; 06 adds the second, the thread pool's jobs. It has
+ * no deferred callbacks, and a closed conn is freed within its turn.
  */
 static bool loop_alive(void)
 {
@@ -1125,42 +1171,85 @@ static void on_peer_named(struct job *j, int result)
 }
 
 /*
+ * Out of fds, and the spare is lost too: not even the slot of a connection
+ * just closed could be had again (the fd limit was lowered under us, or
+ * other processes took the system's last fds). Nothing can be accepted,
+ * yet the connection waiting in the backlog keeps the listener ready, and
+ * the loop would spin. So take the listener out of the epoll set: the loop
+ * calls resume_accepting() each turn, and wakes at least every
+ * SPARE_RETRY_SECS to do so. Connections wait in the backlog meanwhile.
+ * Returns -1 with errno EMFILE: nothing was accepted.
+ */
+static int pause_accepting(void)
+{
+	log_line("accept: no spare fd: not accepting until fds free up");
+	if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, srv.listen_fd, NULL) == -1)
+		log_line("epoll_ctl DEL listener: %s", strerror(errno));
+	srv.listener.events = 0;
+	srv.accept_paused = true;
+	errno = EMFILE;
+	return -1;
+}
+
+/* Accepting is paused: take a spare fd if one can be had now, and if so,
+ * watch the listener again. */
+static void resume_accepting(void)
+{
+	if (srv.spare_fd == -1 && take_spare() == -1)
+		return; /* still short: next turn */
+	if (watch(srv.listen_fd, &srv.listener, EPOLLIN) == -1) {
+		log_line("epoll_ctl ADD listener: %s", strerror(errno));
+		return; /* next turn */
+	}
+	srv.accept_paused = false;
+	log_line("spare fd taken again: accepting");
+}
+
+/*
  * Out of fds: EMFILE (this process's limit) or ENFILE (the system's), and
- * accept() would fail the same way at once, again and again: a connection
- * waiting in the backlog keeps it failing (and keeps a level-triggered
- * listener readable), and a blocking accept() asks for its fd before it
- * even waits. The server would spin doing nothing else. So give back the fd
- * kept spare for this moment, accept with its slot, and take a spare again.
- * If that fails, fds are still short: close the connection at once (its
- * client sees it closed instead of hanging) and return -1. If it works, fds
- * came back meanwhile: return the connection, to be served. libuv does the
- * same: uv__emfile_trick().
+ * accept() would fail the same way at once, again and again: it asks for
+ * the new connection's fd before anything else, even before it waits for
+ * a connection, so the server would spin doing nothing else. So give back
+ * the fd kept spare for this moment, accept with its slot, and take a
+ * spare again. If that fails, fds are still short: close the connection
+ * at once (its client sees it closed instead of hanging) and return -1.
+ * If it works, fds came back meanwhile: return the connection, to be
+ * served. If not even the spare can be had again, see pause_accepting().
+ *
+ * libuv has the same trick, uv__emfile_trick() in src/unix/stream.c, done
+ * differently: it accepts and closes every connection waiting, until
+ * EAGAIN, and serves none of them. When it cannot take its spare again it
+ * goes on without one until the next stream handle is made, and spins
+ * meanwhile: from 1.45 its loop wakes for the ready listener every turn,
+ * saying nothing; 1.44 loops inside the listener's callback.
  */
 static int accept_spare(struct sockaddr_storage *addr, socklen_t *addr_len)
 {
 	int fd, err;
 
-	if (srv.spare_fd != -1 && close(srv.spare_fd) == -1)
+	if (srv.spare_fd == -1) /* lost: nothing to give back */
+		return pause_accepting();
+	if (close(srv.spare_fd) == -1)
 		log_line("close spare fd: %s", strerror(errno));
 	fd = accept4(srv.listen_fd, (struct sockaddr *)addr, addr_len,
 		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	err = errno;
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || srv.spare_fd != -1) {
-		errno = err;
-		return fd;
+	if (take_spare() == -1 && fd != -1) {
+		err = errno; /* open()'s EMFILE or ENFILE */
+		if (!srv.shedding)
+			log_line("accept: %s: closing new connections until "
+				 "fds free up",
+				 strerror(err));
+		srv.shedding = true;
+		if (close(fd) == -1)
+			log_line("close fd %d: %s", fd, strerror(errno));
+		fd = -1;
+		(void)take_spare(); /* in fd's slot; failing, see below */
 	}
-	err = errno; /* open()'s EMFILE or ENFILE */
-	if (!srv.shedding)
-		log_line(
-			"accept: %s: closing new connections until fds free up",
-			strerror(err));
-	srv.shedding = true;
-	if (close(fd) == -1)
-		log_line("close fd %d: %s", fd, strerror(errno));
-	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* its slot */
+	if (srv.spare_fd == -1)
+		return pause_accepting();
 	errno = err;
-	return -1;
+	return fd;
 }
 
 /* Accept the next connection and log it. Returns NULL if there is none to
@@ -1233,8 +1322,11 @@ static void close_conn(struct conn *c, const char *why)
 	 * one callback may close other connections (07's shutdown will), a
 	 * later event of the same batch could be c's, its fd already reused.
 	 * So the rule holds from the start: the loop skips a watcher whose cb
-	 * is NULL, and c is freed after the batch. libuv, too, finishes
-	 * closing handles at the end of the loop iteration. */
+	 * is NULL, and c is freed after the batch. libuv, which finds its
+	 * watchers by fd, guards the fd instead: closing one rewrites that
+	 * fd's events still waiting in the batch as stale, and takes it out
+	 * of epoll at once (uv__platform_invalidate_fd); its closing phase at
+	 * the end of a turn is for close callbacks. */
 	c->w.cb = NULL;
 	if (c->lookup.busy)
 		return; /* the worker still uses c: on_peer_named() frees it */
@@ -1372,8 +1464,9 @@ static void on_writable(struct conn *c)
  * Read what the client sent and write it back. Returns -1 once c is closed
  * (the client is done, or an error such as a reset), else 0.
  *
- * In 01 and 02, read() itself waits until the socket is readable; from
- * 03-epoll on, the loop calls this only once epoll says it is.
+ * In 01 and 02, read() itself waits until the client sends something or
+ * leaves. (In 03 you will meet epoll: the loop then calls this only once
+ * epoll says the socket is readable, so read() no longer waits.)
  */
 static int on_readable(struct conn *c)
 {
@@ -1409,19 +1502,41 @@ static void on_idle(struct timer *t)
 {
 	struct conn *c = t->data;
 	unsigned long long idle_until;
-	int unsent;
+	int unread, unacked;
 
-	/* Bytes also move with no read() or write() of ours: the kernel sends
-	 * the echo we wrote earlier as fast as the client reads it, and says
-	 * only when much of its buffer is free again. If what it still holds
-	 * (SIOCOUTQ) changed, the client is reading: it is not idle. */
-	if (ioctl(c->fd, SIOCOUTQ, &unsent) == 0 && unsent != c->unsent) {
-		c->unsent = unsent;
+	/* Bytes waiting to be read (FIONREAD) are the client's activity too,
+	 * if only the loop's lateness kept us from reading them: a slow
+	 * callback, or this turn's timers running before the next turn's
+	 * reads. Not while paused: then we chose not to read. */
+	if (!c->paused && ioctl(c->fd, FIONREAD, &unread) == 0 && unread > 0)
 		c->last_active = srv.now;
-	}
 	idle_until = c->last_active + srv.idle_ms;
 	if (idle_until > srv.now) {
+		c->unacked = -1;
 		timer_start(t, idle_until - srv.now);
+		return;
+	}
+
+	/* Silent, by all we did ourselves. But bytes also move with no read()
+	 * or write() of ours: the kernel sends the echo we wrote earlier as
+	 * the client reads it, and says so only when much of its buffer is
+	 * free again. SIOCOUTQ tells how much it holds that the client has not
+	 * acknowledged (on TCP; SIOCOUTQNSD would count only the unsent part).
+	 * Once the client's own buffer is full, its ACKs come only as fast as
+	 * it reads, so a fall is the client reading. One look cannot see a
+	 * fall: while the kernel holds any, look again a quarter of the
+	 * timeout later. */
+	if (ioctl(c->fd, SIOCOUTQ, &unacked) == -1)
+		unacked = 0; /* cannot tell: judge by what we saw */
+	if (c->unacked != -1 && unacked < c->unacked) {
+		c->last_active = srv.now; /* it fell: the client reads */
+		c->unacked = -1;
+		timer_start(t, srv.idle_ms);
+		return;
+	}
+	if (c->unacked == -1 && unacked > 0) {
+		c->unacked = unacked; /* the first look */
+		timer_start(t, srv.idle_ms / 4);
 		return;
 	}
 	close_conn(c, "idle timeout");
@@ -1479,6 +1594,7 @@ static void on_accept(struct watcher *w, uint32_t events)
 	handle_start(&c->h);
 	srv.conns++;
 	timer_init(&c->idle, on_idle, c);
+	c->unacked = -1; /* no look yet: see on_idle() */
 	if (srv.idle_ms > 0)
 		timer_start(&c->idle, srv.idle_ms);
 	c->last_active = srv.now;
@@ -1492,11 +1608,21 @@ static void on_accept(struct watcher *w, uint32_t events)
 /*** the loop ***/
 
 /*
- * The event loop: sleep in epoll_wait() until some fds are ready, call the
- * watcher of each, free what the callbacks closed, repeat. Level-triggered:
- * an fd that still has data after its callback ran is reported again next
- * time, so a callback reads once and returns. NOTES.md: "What is Node's
- * event loop?". libuv: uv_run() and uv__io_poll().
+ * The event loop, while loop_alive(): sleep in epoll_wait() until some fds
+ * are ready or the soonest timer is due, call the watcher of each ready fd,
+ * run the timers that are due, free what the callbacks closed, repeat.
+ * Level-triggered: an fd that still has data after its callback ran is
+ * reported again next time, so a callback reads once and returns.
+ *
+ * The clock is read twice a turn: when epoll_wait() returns, so the I/O
+ * callbacks count from the time the loop woke; and again before the
+ * timers, so a turn whose callbacks ran long still runs the timers that
+ * came due meanwhile, instead of sleeping through them. Timers run after
+ * the I/O, as in libuv since 1.45 (1.44, the peer in `make bench`, runs
+ * them first): an idle check then sees the bytes this turn read.
+ * free_closed() comes last, as a timer (an idle timeout) closes conns too.
+ * NOTES.md: "What is Node's event loop?". libuv: uv_run() and
+ * uv__io_poll().
  */
 static void run_loop(void)
 {
@@ -1518,10 +1644,16 @@ static void run_loop(void)
 		timer_start(&srv.stats, srv.stats_ms);
 		handle_unref(&srv.stats.h);
 	}
+	announce_ready();
 
 	while (loop_alive()) {
-		int n = epoll_wait(srv.epoll_fd, events, MAX_EVENTS,
-				   next_timeout());
+		int timeout = next_timeout();
+		int n;
+
+		if (srv.accept_paused &&
+		    (timeout == -1 || timeout > SPARE_RETRY_SECS * 1000))
+			timeout = SPARE_RETRY_SECS * 1000;
+		n = epoll_wait(srv.epoll_fd, events, MAX_EVENTS, timeout);
 
 		update_time();
 		srv.turns++;
@@ -1543,7 +1675,9 @@ static void run_loop(void)
 		update_time();
 		run_timers();
 		free_closed();
-		flush_log();
+		if (srv.accept_paused)
+			resume_accepting();
+		flush_log(); /* this turn's log lines, to the pool */
 	}
 }
 
