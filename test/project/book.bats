@@ -115,7 +115,7 @@ check() {
 	sed -i '0,/href="index.html"/s//href="no-such-page.html"/' "$bad/notes.html"
 	sed -i '0,/<span class="m">+<\/span>/s//<span class="m">+<\/span>changed/' "$bad/$s.html"
 	sed -i '0,/<p>/s//<p><b>/' "$bad/readme.html"
-	run tools/book/check "$bad"
+	run tools/book/check "$bad" xml links hunks
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"notes.html"*"no-such-page.html: no such file"* ]]
@@ -140,6 +140,14 @@ check() {
 	git init -q
 	git add -A
 	git -c user.name=book -c user.email=book@localhost commit -q -m copy
+	# A whole test run's results, the new row failing: the matrix shows them.
+	mkdir -p build/results/plain
+	for s in [0-9][0-9]-*/; do
+		s=${s%/}
+		awk -v s="$s" -v b="$b" -v new="$new" '!/^#/ && NF {
+			print (s == new && $1 == b ? "not ok " : "ok ") ++n " " $1 ": a test" }' \
+			"$s/expect" >"build/results/plain/$s.tap"
+	done
 	run timeout 300 tools/book/build "$copy/book"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -148,7 +156,12 @@ check() {
 	grep -q "<link rel=\"prev\" href=\"$last.html\"/>" "book/$new.html"
 	sed -n '/<aside class="flips"/,/<\/aside>/p' "book/$new.html" | grep -q "<code>$b</code>"
 	grep -q 'one more line' "book/$new.html"
-	run timeout 300 tools/book/check "$copy/book"
+	grep -q 'As the last test runs found it' book/index.html
+	[ "$(grep -c '<span class="v fail">FAIL</span></td>' book/index.html)" -eq 1 ]
+	run timeout 300 tools/book/check "$copy/book" pages pager
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run awk -f tools/book/hunks.awk "book/$new.html" <(tools/stagediff "${new%%-*}")
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
