@@ -34,7 +34,8 @@ tour: all
 	tools/tour
 
 bench: all
-	tools/bench
+	-tools/deps linux-perf valgrind libuv1-dev pkg-config nodejs gnuplot-nox
+	tools/bench/run
 
 test: all
 	tools/deps

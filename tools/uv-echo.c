@@ -1,5 +1,5 @@
 /*
- * uv-echo.c - a plain libuv echo server, the yardstick for tools/bench.
+ * uv-echo.c - a plain libuv echo server, a yardstick for tools/bench/run.
  *
  * The stages' job, written the way libuv's own examples write it: one loop,
  * a uv_tcp_t per client, an alloc callback that hands libuv a buffer to read
@@ -11,9 +11,10 @@
  * and go (about one brk() per three messages there); and libuv 1.44 calls
  * epoll_ctl() after every completed write, re-arming the same events.
  *
- * Build: cc tools/uv-echo.c -o tools/uv-echo $(pkg-config --cflags --libs
- * libuv), or tools/bench does. Usage: uv-echo [-p PORT] (default 7007, 0
- * lets the kernel choose); prints "listening on 127.0.0.1:PORT" when ready.
+ * Build: make build/bench/uv-echo (cc ... $(pkg-config --cflags --libs
+ * libuv)), as tools/bench/run does. Usage: uv-echo [-p PORT] (default 7007,
+ * 0 lets the kernel choose); prints "listening on 127.0.0.1:PORT" when
+ * ready.
  */
 #define _GNU_SOURCE /* getopt, pthread_rwlock_t (for uv.h) under -std=c11 */
 

@@ -1,0 +1,431 @@
+# shellcheck shell=bash
+# measure.sh - one measurement each: idle memory, ping-pong, bulk, connect
+# rate, the pool's lookups, instructions. Each appends one row to a table
+# of raw figures, $data/KIND.tsv (tab-separated, a header first), from
+# which report.sh makes the tables and plot.sh the plots. Sourced by
+# tools/bench/run, which sets the figures in CAPITALS.
+
+server_wrap=() # a command the server runs under, if any (valgrind)
+
+# ---- Rows -------------------------------------------------------------------
+
+# row KIND VALUES...: append a row to $data/KIND.tsv, the header first.
+declare -A row_header=(
+	[idle]="server conns threads fds rss0_kib rss_kib b_per_conn"
+	[pingpong]="server conns run rate p50_us p99_us sys_msg read_msg write_msg poll_msg ctl_msg other_msg cpu_us_msg server_pct client_pct others_pct"
+	[bulk]="server mode conns run mb_s cpu_s_gb server_pct client_pct others_pct"
+	[connect]="server mode conns run rate p50_us p99_us failed cpu_us_conn server_pct client_pct others_pct"
+	[pool]="server mode run rate p50_us p99_us failed cpu_us_conn logged_pct rss_kib server_pct client_pct others_pct"
+	[instructions]="server conns rate msgs instructions per_msg"
+)
+row() {
+	local kind=$1 file=$data/$1.tsv
+	shift
+	if ! [ -s "$file" ]; then
+		echo "${row_header[$kind]}" | tr ' ' '\t' >"$file"
+	fi
+	(
+		IFS=$'\t'
+		echo "$*"
+	) >>"$file"
+}
+
+# ---- Quiet, and the window --------------------------------------------------
+
+# wait_quiet: wait until other processes leave the machine alone (busy
+# below QUIET_PCT % of one CPU over a second), at most QUIET_WAIT seconds.
+wait_quiet() {
+	local i before after
+	for ((i = 0; i < QUIET_WAIT; i++)); do
+		busy_ticks before
+		sleep 1
+		busy_ticks after
+		[ $(((after - before) * 100 / hz)) -lt $QUIET_PCT ] && return 0
+		[ $i -eq 0 ] && warn "waiting for the machine to be idle"
+	done
+	[ "$QUIET_WAIT" -eq 0 ] ||
+		warn "still busy after ${QUIET_WAIT}s: running anyway" \
+			"(see 'others')"
+}
+
+# snapshot SUFFIX FAMILY: the counters a window is measured with, into
+# t_SUFFIX (time, us), cpu_SUFFIX (server CPU ticks; with its children if
+# FAMILY is true), wr_SUFFIX (bytes the server wrote), cli_SUFFIX (client
+# CPU ticks), all_SUFFIX (busy ticks of the whole machine).
+snapshot() {
+	printf -v "t_$1" %s "${EPOCHREALTIME/./}"
+	if $2; then
+		family_ticks "cpu_$1" "$server_pid"
+	else
+		cpu_ticks "cpu_$1" "$server_pid"
+	fi
+	bytes_written "wr_$1" "$server_pid"
+	# The client has ended if the window outlasted its run (a machine so
+	# busy that perf took long to start): its time stays as it was.
+	if ! { cpu_ticks "cli_$1" "$client_pid"; } 2>/dev/null; then
+		printf -v "cli_$1" %d "${cli_0:-0}"
+		overran=true
+	fi
+	busy_ticks "all_$1"
+}
+
+# The system calls perf counts: all of them, and those an echo is made of,
+# by kind, under the names the servers here use (libuv writes with
+# writev() when it has more than one buffer; Node's libuv may call
+# epoll_pwait()). Few events: perf opens one counter per event and thread,
+# and 02 has a thread per connection.
+PERF_KINDS=(read write poll ctl)
+declare -A PERF_EVENTS=(
+	[read]="read"
+	[write]="write writev"
+	[poll]="epoll_wait epoll_pwait"
+	[ctl]="epoll_ctl"
+)
+
+# window PERF FAMILY: measure WINDOW seconds from now: the counters at both
+# ends (see snapshot), perf counting the server's system calls in between
+# if PERF is true and perf can. Sets win_secs, win_cpu (server CPU
+# seconds), win_bytes (server's bytes written), server_pct, client_pct,
+# others_pct (shares of one CPU); with perf, perf_rate[KIND] (per second:
+# all, read, write, poll, ctl); overran if the client ended first.
+window() {
+	local use_perf=$1 family=$2 perf=$tmp/perf.txt ev k n kinds
+	local t_0 cpu_0 wr_0 cli_0 all_0 t_1 cpu_1 wr_1 cli_1 all_1 args=()
+	overran=false
+	snapshot 0 "$family"
+	if $use_perf && $have_perf; then
+		args=(-e raw_syscalls:sys_enter)
+		for k in "${PERF_KINDS[@]}"; do
+			for ev in ${PERF_EVENTS[$k]}; do
+				args+=(-e "syscalls:sys_enter_$ev")
+			done
+		done
+		timeout -k 5 -s INT "$WINDOW" perf stat --no-big-num \
+			"${args[@]}" -p "$server_pid" -o "$perf" ||
+			true # 124: the timeout ended it, as meant
+	else
+		sleep "$WINDOW"
+	fi
+	snapshot 1 "$family"
+	win_bytes=$((wr_1 - wr_0))
+	read -r win_secs win_cpu server_pct client_pct others_pct < <(awk \
+		-v us=$((t_1 - t_0)) -v cpu=$((cpu_1 - cpu_0)) -v hz="$hz" \
+		-v cli=$((cli_1 - cli_0)) -v all=$((all_1 - all_0)) 'BEGIN {
+			secs = us / 1e6
+			print secs, cpu / hz, 100 * cpu / hz / secs,
+				100 * cli / hz / secs,
+				100 * (all - cpu - cli) / hz / secs
+		}')
+	perf_rate=()
+	if $use_perf && $have_perf; then
+		# perf counts over a little less than the window (it takes a
+		# moment to start): rates, per second of its own time. Each
+		# kind's events are summed.
+		kinds=()
+		for k in "${PERF_KINDS[@]}"; do
+			for ev in ${PERF_EVENTS[$k]}; do
+				kinds+=("syscalls:sys_enter_$ev=$k")
+			done
+		done
+		while read -r k n; do
+			perf_rate[$k]=$n
+		done < <(awk -v kinds="${kinds[*]}" '
+			BEGIN {
+				n = split(kinds, a, " ")
+				for (i = 1; i <= n; i++)
+					if (split(a[i], p, "=") == 2)
+						kind[p[1]] = p[2]
+			}
+			$1 ~ /^[0-9]+$/ && $2 == "raw_syscalls:sys_enter" { all = $1 }
+			$1 ~ /^[0-9]+$/ && ($2 in kind) { sum[kind[$2]] += $1 }
+			/seconds time elapsed/ { secs = $1 }
+			END {
+				if (all == "" || secs <= 0)
+					exit
+				print "all", all / secs
+				other = all
+				for (k in sum) {
+					print k, sum[k] / secs
+					other -= sum[k]
+				}
+				print "other", other / secs
+			}' "$perf")
+		if [ -z "${perf_rate[all]:-}" ]; then
+			# It was still attaching to the threads when the window
+			# ended (1,000 of them, on a busy machine).
+			warn "perf counted nothing in the window: syscalls n/a"
+		else
+			for k in "${PERF_KINDS[@]}"; do
+				: "${perf_rate[$k]:=0}" # none of that kind
+			done
+		fi
+	fi
+}
+declare -A perf_rate=()
+
+# ---- Idle -------------------------------------------------------------------
+
+declare -A idle_stop=() # ID -> why it stopped short of the last level
+
+# idle_one ID CONNS: start server ID, open CONNS connections that each echo
+# once and then sit idle (tools/client hold), read the server's RSS and
+# threads, check every connection again, stop.
+idle_one() {
+	local id=$1 n=$2 hold=$tmp/hold.out rss0 line rss threads fds
+	local hold_guard ks0 ks1
+	if [ -n "${idle_stop[$id]:-}" ]; then
+		progress_note "skipped: stopped at a lower count"
+		return 0
+	fi
+	start_server "$id" plain
+	rss0=$(field rss_kib "$("$CLIENT" proc "$server_pid")")
+	kib_of ks0 KernelStack /proc/meminfo
+
+	spawn 600 "$hold" "$CLIENT" -p "$server_port" hold -c "$n"
+	hold_guard=$guard
+	if ! wait_held "$hold" "$n" "$hold_guard"; then
+		line=$("$CLIENT" proc "$server_pid" 2>/dev/null || true)
+		idle_stop[$id]="at $n connections: $(tail -1 "$hold.err")"
+		idle_stop[$id]+=" (server: ${line:-gone})"
+		kill "$hold_guard" 2>/dev/null || true
+		await "$hold_guard" 10 || true
+		stop_server
+		progress_note "stopped: ${idle_stop[$id]}"
+		return 0
+	fi
+	line=$("$CLIENT" proc "$server_pid")
+	kib_of ks1 KernelStack /proc/meminfo
+	rss=$(field rss_kib "$line")
+	threads=$(field threads "$line")
+	fds=$(field fds "$line")
+
+	# Let the client check every connection again, close them and exit.
+	kill -USR1 "$spawned"
+	await "$hold_guard" 120 || die "hold client failed: $(cat "$hold.err")"
+	grep -q "^verified $n" "$hold" || die "hold: no 'verified $n'"
+	stop_server
+
+	row idle "$id" "$n" "$threads" "$fds" "$rss0" "$rss" \
+		$(((rss - rss0) * 1024 / n))
+	if thread_per_conn "$id"; then
+		echo "$id $n $((ks1 - ks0))" >>"$data/kernel-stacks.txt"
+	fi
+	progress_note "$(group "$rss") KiB, $(((rss - rss0) * 1024 / n)) B/conn"
+}
+
+# wait_held FILE N GUARD: wait for "held N" from the hold client; false if
+# it ended without (a connection failed: the server is out of something).
+wait_held() {
+	local i
+	for ((i = 0; i < 600 * 50; i++)); do
+		grep -q "^held $2" "$1" && return 0
+		running "$3" || return 1
+		sleep 0.02
+	done
+	return 1
+}
+
+# ---- Ping-pong --------------------------------------------------------------
+
+# pingpong_one ID CONNS: one run of CONNS connections of `tools/client
+# bench` against server ID; appends a row, sets `others`.
+pingpong_one() {
+	local id=$1 n=$2 out=$tmp/bench.out base fds i line msgs
+	local bench_guard client_pid
+	start_server "$id" plain "$SERVER_CPU"
+	base=$(fd_count "$server_pid")
+
+	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
+		taskset -c "$CLIENT_CPU" "$CLIENT" -p "$server_port" bench \
+		-c "$n" -d "$SECS" -s "$PP_SIZE" -w "$WARMUP"
+	client_pid=$spawned
+	bench_guard=$guard
+
+	# The client's clock starts once its connections are open, and the
+	# server then holds one fd for each.
+	for ((i = 0; i < 3000; i++)); do
+		fds=$(fd_count "$server_pid")
+		[ "$fds" -ge $((base + n)) ] && break
+		running "$bench_guard" || break
+		sleep 0.01
+	done
+	[ "$fds" -ge $((base + n)) ] ||
+		die "bench client: not connected: $(cat "$out.err")"
+	sleep "$(calc "$WARMUP + $LEAD")"
+
+	window true false
+
+	await "$bench_guard" $((${WARMUP%.*} + ${SECS%.*} + 60)) ||
+		die "bench client failed: $(cat "$out.err")"
+	line=$(grep '^conns=' "$out") || die "bench: no result line"
+	stop_server
+
+	# Messages echoed in the window: every byte is echoed once. Per
+	# message: perf's rates over the server's.
+	msgs=$((win_bytes / PP_SIZE))
+	if [ "$msgs" -eq 0 ]; then
+		# The client was done before the window began: perf took
+		# that long to start, on a machine that busy.
+		warn "no messages echoed during the window: figures n/a"
+		msgs=n/a
+		overran=true
+	fi
+	# shellcheck disable=SC2046 # awk prints seven figures
+	row pingpong "$id" "$n" "$run" "$(field rate "$line")" \
+		"$(field p50_us "$line")" "$(field p99_us "$line")" \
+		$(awk -v msgs="$msgs" -v secs="$win_secs" -v cpu="$win_cpu" \
+			-v rates="${perf_rate[all]:-} ${perf_rate[read]:-} \
+			${perf_rate[write]:-} ${perf_rate[poll]:-} \
+			${perf_rate[ctl]:-} ${perf_rate[other]:-}" 'BEGIN {
+			n = split(rates, r, " ")
+			for (i = 1; i <= 6; i++)
+				printf "%s ", n == 6 && msgs > 0 ?
+					r[i] / (msgs / secs) : "n/a"
+			print msgs > 0 ? cpu * 1e6 / msgs : "n/a"
+		}') "$server_pct" "$client_pct" "$others_pct"
+	others=$others_pct
+	progress_note "$(group "$(field rate "$line")") msgs/s," \
+		"p99 $(field p99_us "$line") us"
+}
+
+# ---- Bulk and connect -------------------------------------------------------
+
+# load_run KIND OUT ARGS...: start tools/bench/load KIND on the client's
+# CPU, wait for it to count, then measure the window; sets `line` to its
+# result. The server must be running.
+load_run() {
+	local kind=$1 out=$2 family=false load_guard client_pid
+	shift 2
+	# A child per connection: its CPU time is the server's too.
+	[ "$mode" = cat ] && family=true
+	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
+		taskset -c "$CLIENT_CPU" "$LOAD" -p "$server_port" "$kind" \
+		-d "$SECS" -w "$WARMUP" "$@"
+	client_pid=$spawned
+	load_guard=$guard
+	wait_line "$out" counting 120
+	sleep "$LEAD"
+	window false "$family"
+	await "$load_guard" $((${SECS%.*} + 60)) ||
+		die "load $kind failed: $(cat "$out.err")"
+	line=$(grep '^conns=' "$out") || die "load: no result line"
+}
+
+# bulk_one ID MODE: BULK_CONNS connections (1 for a stage that serves one
+# client at a time) pumping BULK_SIZE-byte writes.
+bulk_one() {
+	local id=$1 mode=$2 n=$BULK_CONNS line mb_s
+	single_client "$id" && n=1
+	start_server "$id" "$mode" "$SERVER_CPU"
+	load_run bulk "$tmp/load.out" -c "$n" -s "$BULK_SIZE"
+	stop_server
+	mb_s=$(field rate_mbs "$line")
+	row bulk "$id" "$mode" "$n" "$run" "$mb_s" \
+		"$(calc "$mb_s > 0 ? $win_cpu / $win_secs / ($mb_s / 1000) : 0")" \
+		"$server_pct" "$client_pct" "$others_pct"
+	others=$others_pct
+	progress_note "$mb_s MB/s"
+}
+
+# connect_one ID MODE: CONNECT_CONNS at a time: connect, one echo, close.
+connect_one() {
+	local id=$1 mode=$2 line rate
+	start_server "$id" "$mode" "$SERVER_CPU"
+	load_run connect "$tmp/load.out" -c "$CONNECT_CONNS" -s "$PP_SIZE"
+	stop_server
+	rate=$(field rate "$line")
+	row connect "$id" "$mode" "$CONNECT_CONNS" "$run" "$rate" \
+		"$(field p50_us "$line")" "$(field p99_us "$line")" \
+		"$(field failed "$line")" \
+		"$(calc "$rate > 0 ? $win_cpu / $win_secs / $rate * 1e6 : 0")" \
+		"$server_pct" "$client_pct" "$others_pct"
+	others=$others_pct
+	progress_note "$(group "$rate") conns/s"
+}
+
+# pool_one ID MODE: connect rate with the log on and a name lookup for
+# each connection (MODE log), made LOOKUP_MS slow (MODE slow); one
+# connection at a time. Also: how many connections had their "open" line
+# logged (their name found) by the time the client finished, and the
+# server's RSS then.
+pool_one() {
+	local id=$1 mode=$2 line rate opens total rss
+	start_server "$id" "$mode" "$SERVER_CPU"
+	load_run connect "$tmp/load.out" -c "$POOL_CONNS" -s "$PP_SIZE"
+	opens=$(grep -c '^open ' "$server_log" || true)
+	rss=$(field rss_kib "$("$CLIENT" proc "$server_pid")")
+	stop_server
+	rate=$(field rate "$line")
+	total=$(field total "$line")
+	row pool "$id" "$mode" "$run" "$rate" \
+		"$(field p50_us "$line")" "$(field p99_us "$line")" \
+		"$(field failed "$line")" \
+		"$(calc "$rate > 0 ? $win_cpu / $win_secs / $rate * 1e6 : 0")" \
+		"$(calc "$total > 0 ? ($opens < $total ? 100 * $opens / $total : 100) : 0")" "$rss" \
+		"$server_pct" "$client_pct" "$others_pct"
+	others=$others_pct
+	progress_note "$(group "$rate") conns/s, $opens of $total named"
+}
+
+# ---- Instructions -----------------------------------------------------------
+
+# instructions_one ID: the server under callgrind, a ping-pong of INSTR_CONNS
+# connections once; user-space instructions per message echoed.
+instructions_one() {
+	local id=$1 out=$tmp/bench.out cg=$tmp/callgrind.out line wr ir msgs
+	server_wrap=(valgrind --tool=callgrind --callgrind-out-file="$cg")
+	start_server "$id" plain "$SERVER_CPU"
+	server_wrap=()
+	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
+		taskset -c "$CLIENT_CPU" "$CLIENT" -p "$server_port" bench \
+		-c "$INSTR_CONNS" -d "$SECS" -s "$PP_SIZE" -w "$WARMUP"
+	await "$guard" $((${WARMUP%.*} + ${SECS%.*} + 60)) ||
+		die "bench client failed: $(cat "$out.err")"
+	line=$(grep '^conns=' "$out") || die "bench: no result line"
+	bytes_written wr "$server_pid"
+	# callgrind writes its counts as the server ends: TERM, not KILL.
+	kill "$server_guard" 2>/dev/null || true
+	await "$server_guard" 60 || true
+	ir=$(awk '/^summary:/ { print $2 }' "$cg")
+	[ -n "$ir" ] || die "callgrind wrote no summary"
+	msgs=$((wr / PP_SIZE)) # warm-up included, as in the count
+	row instructions "$id" "$INSTR_CONNS" "$(field rate "$line")" "$msgs" \
+		"$ir" "$(calc "$ir / $msgs")"
+	progress_note "$(calc "$ir / $msgs") instructions/msg"
+}
+
+# ---- Runs -------------------------------------------------------------------
+
+# timed KIND ARGS...: KIND_one ARGS, after waiting for a quiet machine,
+# and again if other processes that woke up during it (see wait_quiet)
+# took much CPU, a few times at most; only the last try's row is kept.
+timed() {
+	local kind=$1 try file lines=0 why
+	shift
+	file=$data/$kind.tsv
+	[ -s "$file" ] && lines=$(wc -l <"$file")
+	for ((try = 1; ; try++)); do
+		wait_quiet
+		"${kind}_one" "$@"
+		if $overran; then
+			why="the client ended before the window (a busy machine)"
+		elif [ "$(calc "$others < $NOISY_PCT")" = 1 ]; then
+			break
+		else
+			why="other processes took $(fmt %.0f "$others")% of a CPU"
+		fi
+		if [ $try -ge $NOISY_TRIES ]; then
+			# One try only (a quick run): no need to say so.
+			if [ "$NOISY_TRIES" -gt 1 ]; then
+				warn "$why: kept all the same"
+			fi
+			break
+		fi
+		warn "$why: once more"
+		if [ "$lines" -eq 0 ]; then
+			rm -f "$file"
+		else
+			head -n "$lines" "$file" >"$tmp/rows" && mv "$tmp/rows" "$file"
+		fi
+	done
+}
