@@ -29,7 +29,7 @@
 #define STALL_MAX_MS 300           /* longest time a reader stops reading */
 #define STALL_ODDS 16              /* a stalling reader stops 1 read in 16 */
 #define SLOW_MIN_RATE (256 * 1024) /* the slowest reader, bytes a second */
-#define SLOW_LIFE_MS 3000          /* nor does it take longer than this */
+#define SLOW_LIFE_MS 3000          /* nor takes longer to read a life's echo */
 #define DELAY_MAX_MS 50            /* longest wait before connecting again */
 #define MAX_SENDS 2048             /* send()s a life takes, about, at most */
 #define LOOK_MS 1000               /* poll() returns at least this often */
@@ -51,7 +51,6 @@ enum reading {
 
 /* One life, as drawn when it begins. */
 struct plan {
-	uint64_t seed;              /* what it was drawn from */
 	size_t len;                 /* the bytes of all its messages */
 	size_t ends[MAX_MESSAGES];  /* where each message ends */
 	int pause_ms[MAX_MESSAGES]; /* the pause after each, 0: none */
@@ -144,7 +143,7 @@ static void draw_plan(const struct chaos *ch, struct slot *s)
 	uint64_t r = life_seed(ch, s->c.id, s->life);
 	unsigned pick;
 
-	*p = (struct plan){.seed = r};
+	*p = (struct plan){0};
 	set_message(&s->c, rng_next(&r), 0);
 	s->c.split = rng_next(&r);
 	s->jitter = rng_next(&r);
@@ -252,8 +251,8 @@ static void close_fd(struct slot *s)
 
 /*
  * The server failed this life: say how, with the plan and the seed that
- * replays it, and retire the slot (its next lives would be replayed wrong
- * without this one, and a server that failed once may fail on and on).
+ * replays it, and retire the slot: a server that failed once may well fail
+ * on and on, and one message says enough.
  */
 __attribute__((format(printf, 4, 5))) static void
 fail(struct chaos *ch, struct slot *s, bool mismatch, const char *fmt, ...)
