@@ -9,20 +9,21 @@ server() {
 	timeout -s KILL 10 "$SERVER" "$@" </dev/null
 }
 
-@test "cli: -h prints the usage and exits 0" {
+@test "cli: -h prints the usage on stdout and exits 0" {
 	expectation cli
-	run server -h
+	server_streams -h
 	[ "$status" -eq 0 ]
-	[[ "$output" == "usage: server "* ]]
-	[[ "$output" == *"-p PORT"* ]]
+	[[ "$out" == "usage: server "* ]]
+	[[ "$out" == *"-p PORT"* ]]
+	[ -z "$err" ]
 }
 
-@test "cli: an unknown flag is named, with the usage, status 2" {
+@test "cli: an unknown flag is named, with the usage, on stderr, status 2" {
 	expectation cli
-	run server -x
+	server_streams -x
 	[ "$status" -eq 2 ]
-	[[ "${lines[0]}" == "server: unknown option -x" ]]
-	[[ "${lines[1]}" == "usage: server "* ]]
+	[ -z "$out" ]
+	[[ "$err" == "server: unknown option -x"$'\n'"usage: server "* ]]
 }
 
 @test "cli: a flag without its argument is named, status 2" {
@@ -78,6 +79,43 @@ server() {
 	run server -p "$PORT"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "server: bind 127.0.0.1:$PORT: Address already in use" ]
+}
+
+@test "cli: a restarted server binds its port while old connections linger" {
+	expectation cli
+	start_server
+	bg hold "$CLIENT" -p "$PORT" hold -c 1
+	wait_for 10 output_has hold '^held 1$'
+	# The server goes first, so its side of the connection lingers on
+	# its port (TIME_WAIT) after the client has closed too.
+	stop_server
+	wait "$BG_PID" || true # the client saw the server close
+	port=$(printf %04X "$PORT")
+	wait_for 5 eval 'awk -v p=":$port" '\''$4 == "06" &&
+		substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'\'' \
+		/proc/net/tcp'
+	start_server -p "$PORT"
+	run client echo -n 10
+	[ "$status" -eq 0 ]
+}
+
+@test "cli: a log FIFO that no one reads fails at once, status 1, no ready line" {
+	expectation cli
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	SECS=3 server_streams -p 0 -l "$BATS_TEST_TMPDIR/fifo"
+	[ "$status" -eq 1 ]
+	[ -z "$out" ]
+	[[ "$err" == "server: cannot open log file $BATS_TEST_TMPDIR/fifo: "* ]]
+}
+
+@test "cli: -q with -l is refused, both named on stderr, status 2" {
+	expectation cli
+	SECS=3 server_streams -p 0 -q -l /nonexistent/x
+	[ "$status" -eq 2 ]
+	[ -z "$out" ]
+	first=${err%%$'\n'*}
+	[[ "$first" == "server: "* && "$first" == *-q* && "$first" == *-l* ]]
+	[[ "$err" == *$'\n'"usage: server "* ]]
 }
 
 @test "cli: a log file that cannot be opened is named, status 1" {

@@ -57,7 +57,8 @@ load helpers
 	start_server
 	# Make the fds the server holds now all it may have.
 	limits=$(prlimit --pid "$SERVER_PID" --nofile --output SOFT,HARD --noheadings)
-	prlimit --pid "$SERVER_PID" --nofile="$(fds_of "$SERVER_PID"):${limits##* }"
+	fds=$(fds_of "$SERVER_PID")
+	prlimit --pid "$SERVER_PID" --nofile="$fds:${limits##* }"
 	# A server already waiting in a blocking accept() (01, 02) has its fd
 	# for the next client: that one is served, whatever the limit says.
 	run client echo -n 10 -t 5000
@@ -79,6 +80,85 @@ load helpers
 	prlimit --pid "$SERVER_PID" --nofile="${limits// /:}"
 	run client echo -n 1000
 	[ "$status" -eq 0 ]
+	# Out of fds a second time: shed again, and said again, once. (Not in
+	# 01 and 02: the client served just now took the spare's slot, in the
+	# accept() that waited with it, and the spare took a higher one, so
+	# the same limit now leaves a free fd below it.)
+	grep -q epoll_wait "$STAGE_DIR/server.c" || return 0
+	wait_for 5 eval '[ "$(fds_of "$SERVER_PID")" -eq "$fds" ]'
+	prlimit --pid "$SERVER_PID" --nofile="$fds:${limits##* }"
+	for i in 1 2; do
+		run client echo -n 10 -t 5000
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"server closed after 0 of 10 bytes"* ]]
+	done
+	[ "$(grep -c '^accept: ' "$SERVER_ERR")" -eq 2 ]
+	prlimit --pid "$SERVER_PID" --nofile="${limits// /:}"
+	run client echo -n 1000
+	[ "$status" -eq 0 ]
+}
+
+@test "fd-limit: with no fd left even for the spare: no spin, said so, then served" {
+	expectation fd-limit
+	start_server
+	limits=$(prlimit --pid "$SERVER_PID" --nofile --output SOFT,HARD --noheadings)
+	# Room for stdin, stdout and stderr only: the spare, once given back
+	# for a connection, cannot be taken again.
+	prlimit --pid "$SERVER_PID" --nofile="3:${limits##* }"
+	# (01, 02 serve this one with the fd their waiting accept() holds;
+	# then they are out of fds too.)
+	bg waiting "$CLIENT" -p "$PORT" echo -n 10 -t 30000
+	waiting=$BG_PID
+	wait_for 5 log_has '^accept: no spare fd: not accepting until fds free up$'
+	# No busy loop: a second of (nearly) no CPU.
+	before=$(cpu_ticks_of "$SERVER_PID")
+	sleep 1
+	after=$(cpu_ticks_of "$SERVER_PID")
+	echo "cpu ticks in 1 s: $((after - before))"
+	[ $((after - before)) -le 5 ]
+	# fds again: within a second or so the spare is back, and the client
+	# that waited meanwhile is served, as is the next.
+	prlimit --pid "$SERVER_PID" --nofile="${limits// /:}"
+	start=$(now_ms)
+	wait_for 5 log_has '^spare fd taken again: accepting$'
+	echo "spare taken again after $(($(now_ms) - start)) ms"
+	wait "$waiting"
+	output_has waiting '^echoed 10 bytes$'
+	run client echo -n 10
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^accept: ' "$SERVER_ERR")" -eq 1 ] # said once
+}
+
+@test "fd-limit: too few fds to start: a message, status 1, and no ready line" {
+	expectation fd-limit
+	# ulimit -n N: fds 0 to N-1. Below some N the server cannot have
+	# what it needs (listener, spare, and from 03 on the epoll set): it
+	# must say so and exit before its ready line. The ready line is a
+	# promise: a client is then answered (served, or shed for lack of
+	# fds), not refused by a server that died after all. (From 4: with
+	# 3, not even the dynamic loader can open the C library.)
+	for n in 4 5 6 7 8 9 10; do
+		SERVER_NOFILE=$n
+		if start_server; then
+			echo "ulimit -n $n: ready"
+			run client echo -n 10 -t 5000
+			echo "$output"
+			[ "$status" -eq 0 ] ||
+				[[ "$output" == *"server closed after 0 of 10 bytes"* ]]
+			server_alive
+			stop_server
+			break
+		fi
+		status=0
+		wait "$SERVER_PID" || status=$?
+		SERVER_PID=""
+		echo "ulimit -n $n: status $status: $(cat "$SERVER_ERR")"
+		[ "$status" -eq 1 ]
+		grep -q '^server: .*: Too many open files$' "$SERVER_ERR"
+	done
+	[ "$n" -ge 5 ] # 0-2, listener, spare: 5 at least
+	[ "$n" -lt 10 ]
 }
 
 @test "concurrency: a client that can get no thread is closed, the rest go on" {

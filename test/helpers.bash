@@ -82,6 +82,7 @@ server_env() {
 
 # start_server [ARGS...]: start the stage's server on a kernel-chosen port;
 # sets SERVER_PID, PORT, SERVER_OUT (stdout) and SERVER_ERR (stderr: the log).
+# With SERVER_NOFILE set, the server may have that many fds (ulimit -n).
 # The server is stopped at teardown.
 start_server() {
 	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
@@ -91,9 +92,12 @@ start_server() {
 	env=$(server_env)
 	(
 		close_fds
+		exec </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR"
+		if [ -n "${SERVER_NOFILE:-}" ]; then
+			ulimit -n "$SERVER_NOFILE" || exit 1
+		fi
 		# shellcheck disable=SC2086 # env is a list of NAME=VALUE words
-		exec env $env "$SERVER" -p 0 "$@" \
-			</dev/null >"$SERVER_OUT" 2>"$SERVER_ERR"
+		exec env $env "$SERVER" -p 0 "$@"
 	) &
 	SERVER_PID=$!
 	# Ready, or dead: stop waiting either way.
@@ -150,6 +154,25 @@ build_unit() {
 	esac
 	cc "${flags[@]}" -I "$STAGE_DIR" "$TOP/test/unit/$1.c" \
 		-o "$BATS_TEST_TMPDIR/$1"
+}
+
+# server_streams ARGS...: run the server to completion (it must exit by
+# itself, within SECS seconds, default 10); its stdout in $out, its stderr
+# in $err, apart (bats' run merges them), its exit status in $status.
+server_streams() {
+	status=0
+	timeout -s KILL "${SECS:-10}" "$SERVER" "$@" </dev/null \
+		>"$BATS_TEST_TMPDIR/stdout" 2>"$BATS_TEST_TMPDIR/stderr" ||
+		status=$?
+	out=$(cat "$BATS_TEST_TMPDIR/stdout")
+	err=$(cat "$BATS_TEST_TMPDIR/stderr")
+	printf 'status %s\nstdout:\n%s\nstderr:\n%s\n' "$status" "$out" "$err"
+}
+
+# now_ms: the time of day in milliseconds.
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
 }
 
 # /proc readings of the server.

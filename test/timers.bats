@@ -3,12 +3,6 @@
 
 load helpers
 
-# now_ms: the time of day in milliseconds.
-now_ms() {
-	local t=${EPOCHREALTIME/./}
-	echo $((t / 1000))
-}
-
 @test "timers: the heap keeps its order through random inserts and removes" {
 	expectation timers
 	build_unit heap
