@@ -107,6 +107,10 @@ END {
 		missing = 0
 		for (j = 1; j <= ns; j++) {
 			load(st[j])
+			f = results "/" st[j] ".tap"
+			if ((getline l < f) < 0)
+				missing++
+			close(f)
 			for (i = 1; i <= n; i++)
 				if (value(st[j], id[i]) != "-" && result(st[j], id[i]) == "?")
 					missing++
