@@ -65,7 +65,7 @@ format-check:
 
 clean:
 	for s in $(STAGES); do $(MAKE) -C $$s clean; done
-	rm -rf tools/client tools/fault.so build
+	rm -rf tools/client tools/fault.so build book
 
 .PHONY: all $(STAGES) tools tour bench test sanitize diff diffstat format format-check clean
 
