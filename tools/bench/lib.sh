@@ -153,10 +153,10 @@ cpu_ticks() {
 # cstime when it is waited for in turn. This one walks /proc, so it takes
 # a few milliseconds: only for servers that start children.
 family_ticks() {
-	local var=$1 stat pid ppid total=0
+	local var=$1 root=$2 file stat pid ppid total=0
 	local -A parent=() times=() in=()
-	for stat in /proc/[0-9]*/stat; do
-		read -r stat <"$stat" 2>/dev/null || continue
+	for file in /proc/[0-9]*/stat; do
+		{ read -r stat <"$file"; } 2>/dev/null || continue # gone
 		pid=${stat%% *}
 		stat=${stat##*) }
 		# shellcheck disable=SC2086 # split into fields
@@ -164,7 +164,7 @@ family_ticks() {
 		parent[$pid]=$2
 		times[$pid]=$((${12} + ${13} + ${14} + ${15}))
 	done
-	in[$2]=1
+	in[$root]=1
 	# Parents have lower PIDs, mostly; go round until nothing is added.
 	local added=1
 	while [ $added = 1 ]; do

@@ -279,9 +279,14 @@ pingpong_one() {
 			${perf_rate[ctl]:-} ${perf_rate[other]:-}" 'BEGIN {
 			n = split(rates, r, " ")
 			for (i = 1; i <= 6; i++)
-				printf "%s ", n == 6 && msgs > 0 ?
-					r[i] / (msgs / secs) : "n/a"
-			print msgs > 0 ? cpu * 1e6 / msgs : "n/a"
+				if (n == 6 && msgs > 0)
+					printf "%s ", r[i] / (msgs / secs)
+				else
+					printf "n/a "
+			if (msgs > 0)
+				print cpu * 1e6 / msgs
+			else
+				print "n/a"
 		}') "$server_pct" "$client_pct" "$others_pct"
 	others=$others_pct
 	progress_note "$(group "$(field rate "$line")") msgs/s," \
@@ -369,26 +374,45 @@ pool_one() {
 
 # ---- Instructions -----------------------------------------------------------
 
-# instructions_one ID: the server under callgrind, a ping-pong of INSTR_CONNS
-# connections once; user-space instructions per message echoed.
+# instructions_one ID: the server under callgrind, a ping-pong of
+# INSTR_CONNS connections: the user-space instructions it runs per message
+# over the window (callgrind_control zeroes the counts as the window
+# starts and dumps them as it ends, so start-up and the warm-up are left
+# out).
 instructions_one() {
-	local id=$1 out=$tmp/bench.out cg=$tmp/callgrind.out line wr ir msgs
+	local id=$1 out=$tmp/bench.out cg=$tmp/callgrind.out line ir msgs
+	local base fds i wr_0 wr_1 bench_guard
+	rm -f "$cg" "$cg".*
 	server_wrap=(valgrind --tool=callgrind --callgrind-out-file="$cg")
 	start_server "$id" plain "$SERVER_CPU"
 	server_wrap=()
+	base=$(fd_count "$server_pid")
 	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
 		taskset -c "$CLIENT_CPU" "$CLIENT" -p "$server_port" bench \
 		-c "$INSTR_CONNS" -d "$SECS" -s "$PP_SIZE" -w "$WARMUP"
-	await "$guard" $((${WARMUP%.*} + ${SECS%.*} + 60)) ||
+	bench_guard=$guard
+	for ((i = 0; i < 3000; i++)); do
+		fds=$(fd_count "$server_pid")
+		[ "$fds" -ge $((base + INSTR_CONNS)) ] && break
+		running "$bench_guard" || break
+		sleep 0.01
+	done
+	sleep "$(calc "$WARMUP + $LEAD")"
+	callgrind_control -z "$server_pid" >/dev/null 2>&1 ||
+		die "callgrind_control could not zero the counts"
+	bytes_written wr_0 "$server_pid"
+	sleep "$WINDOW"
+	callgrind_control -d "$server_pid" >/dev/null 2>&1 ||
+		die "callgrind_control could not dump the counts"
+	bytes_written wr_1 "$server_pid"
+	await "$bench_guard" $((${WARMUP%.*} + ${SECS%.*} + 60)) ||
 		die "bench client failed: $(cat "$out.err")"
 	line=$(grep '^conns=' "$out") || die "bench: no result line"
-	bytes_written wr "$server_pid"
-	# callgrind writes its counts as the server ends: TERM, not KILL.
-	kill "$server_guard" 2>/dev/null || true
-	await "$server_guard" 60 || true
-	ir=$(awk '/^summary:/ { print $2 }' "$cg")
-	[ -n "$ir" ] || die "callgrind wrote no summary"
-	msgs=$((wr / PP_SIZE)) # warm-up included, as in the count
+	stop_server
+	ir=$(awk '/^summary:/ { print $2 }' "$cg.1" 2>/dev/null || true)
+	[ -n "$ir" ] || die "callgrind wrote no counts for the window"
+	msgs=$(((wr_1 - wr_0) / PP_SIZE))
+	[ "$msgs" -gt 0 ] || die "no messages echoed in the window"
 	row instructions "$id" "$INSTR_CONNS" "$(field rate "$line")" "$msgs" \
 		"$ir" "$(calc "$ir / $msgs")"
 	progress_note "$(calc "$ir / $msgs") instructions/msg"

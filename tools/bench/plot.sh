@@ -37,6 +37,7 @@ line_plot() {
 		sep=", \\
 	"
 	done
+	[ -n "$sep" ] || return 0 # no figures at all
 	gnuplot_run "$file" <<EOF
 set title '$title' noenhanced
 set xlabel '$xlabel'
@@ -81,6 +82,8 @@ cpu_plot() {
 			print l
 		}
 	}' "$tmp/names.tsv" "$tmp/med-pingpong.tsv" >"$dat"
+	# Nothing to draw if no run had a figure (perf and CPU are n/a).
+	grep -q '	[0-9]' "$dat" || return 0
 	gnuplot_run "$file" <<EOF
 set title 'Ping-pong: server CPU time per message' noenhanced
 set ylabel 'µs per message (user + system)'

@@ -193,6 +193,24 @@ table() {
 
 # ---- The sections -----------------------------------------------------------
 
+# runs_text: how many runs the tables' figures come from.
+runs_text() {
+	if [ "$RUNS" = 1 ]; then
+		echo "One run."
+	else
+		echo "Medians of $RUNS runs."
+	fi
+}
+
+# size_text SIZE: 64K as "64 KiB", 64 as "64-byte".
+size_text() {
+	case $1 in
+	*K) echo "${1%K} KiB" ;;
+	*M) echo "${1%M} MiB" ;;
+	*) echo "$1-byte" ;;
+	esac
+}
+
 report_machine() {
 	cat "$data/machine.md"
 	echo
@@ -219,11 +237,20 @@ EOF
 		threads:threads:int fds:fds:int rss0_kib:RSS_at_start:kib \
 		rss_kib:RSS_held:kib b_per_conn:bytes_per_connection:int
 	echo
-	local id line
+	local id line most
+	most=$(awk -F'\t' 'NR > 1 && $2 > m { m = $2 } END { print m + 0 }' \
+		"$data/idle.tsv")
 	for id in "${stages[@]}" "${peers[@]}"; do
 		line=$(grep "^$id	" "$data/idle-stops.tsv" 2>/dev/null |
 			cut -f2-) || true
-		[ -n "$line" ] && echo "- $(name "$id") stopped $line"
+		if [ -n "$line" ]; then
+			echo "- $(name "$id") stopped $line."
+		elif thread_per_conn "$id" &&
+			grep -q "^$id	$most	" "$data/idle.tsv"; then
+			echo "- $(name "$id") held every count asked, up to" \
+				"$(group "$most") connections, a thread each. What" \
+				"would stop it further on this machine: $(limits_text)."
+		fi
 	done
 	if [ -s "$data/kernel-stacks.txt" ]; then
 		while read -r id n kib; do
@@ -236,6 +263,23 @@ EOF
 		done <"$data/kernel-stacks.txt"
 	fi
 	echo
+}
+
+# limits_text: the limits a thread per connection meets, from limits.txt.
+limits_text() {
+	[ -s "$data/limits.txt" ] || return 0
+	awk '
+	{ v[$1] = $2 }
+	END {
+		printf "a thread is a task, and kernel.pid_max is %s (for" \
+			" every process on the machine), kernel.threads-max %s," \
+			" the tasks one user may have (ulimit -u) %s; each" \
+			" connection is an fd (ulimit -n: %s); each thread" \
+			" reserves %s KiB of address space for its stack" \
+			" (ulimit -s), of which only the pages it touches take" \
+			" memory", v["kernel.pid_max"], v["kernel.threads-max"],
+			v["ulimit_-u"], v["ulimit_-n"], v["stack_KiB"]
+	}' "$data/limits.txt"
 }
 
 report_pingpong() {
@@ -253,7 +297,7 @@ latencies are the client's, over those seconds. Within them, over a
 $WINDOW s window, perf counts the server's system calls and /proc its CPU
 time (user + system, all its threads), both divided by the messages it
 echoed in the window (bytes written / $PP_SIZE). A stage that serves one
-client at a time runs with 1 connection only. Medians of $RUNS runs.
+client at a time runs with 1 connection only. $(runs_text)
 
 Messages per second:
 
@@ -350,12 +394,12 @@ report_bulk() {
 ## Bulk
 
 $BULK_CONNS connections (1 for a stage that serves one client at a time)
-each write $BULK_SIZE-byte blocks as fast as the server takes them, while
+each write $(size_text "$BULK_SIZE") blocks as fast as the server takes them, while
 reading the echo and checking every byte (\`tools/bench/load bulk\`).
 MB/s: echoed bytes (10^6) per second, the client's count over $SECS s
 after $WARMUP s of warm-up. Server CPU per GB: its CPU time over a
 $WINDOW s window inside them, children included (\`cat\`), divided by the
-gigabytes (10^9) echoed meanwhile. Medians of $RUNS runs.
+gigabytes (10^9) echoed meanwhile. $(runs_text)
 
 EOF
 	table "$tmp/med-bulk.tsv" server:server:name mode:children:mode \
@@ -376,8 +420,7 @@ $PP_SIZE-byte message, reads its echo back, checks it and closes, and a
 new one takes its place. Connections per second over $SECS s after $WARMUP
 s of warm-up, and the time each took from connect() to the end of its
 echo. Server CPU per connection: over a $WINDOW s window, children
-included. "failed": connections that ended before their echo. Medians of
-$RUNS runs.
+included. "failed": connections that ended before their echo. $(runs_text)
 
 EOF
 	table "$tmp/med-connect.tsv" server:server:name mode:children:mode \
@@ -409,7 +452,7 @@ Then the same with every lookup made $LOOKUP_MS ms slower by tools/fault.so
 time: connect, one $PP_SIZE-byte echo, close. "named": the share of the
 connections whose \`open\` line (written once the name is known) was in the
 log when the client finished; "RSS": the server's then. The pool has its
-default size. Medians of $RUNS runs.
+default size. $(runs_text)
 
 EOF
 	table "$tmp/med-pool.tsv" server:server:name mode:log:mode \
@@ -430,12 +473,13 @@ report_instructions() {
 ## Instructions per message
 
 The ping-pong at $INSTR_CONNS connections, once, with the server under
-valgrind's callgrind ($WARMUP s warm-up and $SECS s, all counted): the
-instructions the server ran in user space, per message echoed. Unlike CPU
-time this does not depend on what else the machine does; it leaves out
-the kernel's work in each system call, which is most of a message's cost.
-msgs/s: under valgrind. Node.js is left out (its JIT compiler under
-valgrind measures valgrind).
+valgrind's callgrind: the instructions the server ran in user space over
+a $WINDOW s window after the warm-up (\`callgrind_control\` zeroes the
+counts as it starts and dumps them as it ends), per message echoed in
+it. Unlike CPU time this does not depend on what else the machine does;
+it leaves out the kernel's work in each system call, which is most of a
+message's cost. msgs/s: the client's, under valgrind. Node.js is left out
+(its JIT compiler under valgrind measures valgrind).
 
 EOF
 	table "$tmp/med-instructions.tsv" server:server:name rate:msgs/s:int \
@@ -469,14 +513,37 @@ within() {
 }
 
 report_targets() {
-	local id uv_cpu uv_rss uv_gb v b base
+	local rows
 	echo "## Targets"
 	echo
+	rows=$(target_rows)
+	if [ -z "$rows" ]; then
+		echo "None of the targets the issues set applies to what was"
+		echo "measured here."
+		echo
+		return 0
+	fi
 	echo "The figures the issues ask for, from the medians above; a miss"
 	echo "says by how much (in % of the limit)."
 	echo
 	echo "| target | figures | holds |"
 	echo "|---|---|---|"
+	echo "$rows"
+	echo
+	cat <<EOF
+System calls per message: a stage makes one read and one write per
+message; the rest is epoll_wait, one per wake-up, shared by the
+connections ready at that moment, so it depends on timing (how many are
+ready each time), not on the code. CPU time on a virtual machine varies by
+a third between identical runs (the host's doing): compare servers within
+one run, and read the instruction counts for small differences.
+
+EOF
+}
+
+# target_rows: the rows of the targets table that apply.
+target_rows() {
+	local id uv_cpu uv_rss uv_gb v b base
 	uv_cpu=$(med pingpong cpu_us_msg server=uv conns=100)
 	uv_rss=$(med idle rss_kib server=uv conns=10000)
 	uv_gb=$(med bulk cpu_s_gb server=uv mode=plain)
@@ -526,16 +593,7 @@ report_targets() {
 			"$(fmt %.3f "$v") vs $(fmt %.3f "$b") ($(fmt %+.1f "$(pct "$v" "$b")")%)" \
 			"$v" "$b" "$MAX_DIFF"
 	done
-	echo
-	cat <<EOF
-System calls per message: a stage makes one read and one write per
-message; the rest is epoll_wait, one per wake-up, shared by the
-connections ready at that moment, so it depends on timing (how many are
-ready each time), not on the code. CPU time on a virtual machine varies by
-a third between identical runs (the host's doing): compare servers within
-one run, and read the instruction counts for small differences.
-
-EOF
+	return 0
 }
 
 # pp_breakdown ID CONNS: "read R, write W, epoll_wait P, epoll_ctl C,
