@@ -40,7 +40,7 @@ wait_quiet() {
 		busy_ticks before
 		sleep 1
 		busy_ticks after
-		[ $(((after - before) * 100 / hz)) -lt $QUIET_PCT ] && return 0
+		[ $(((after - before) * 100 / hz)) -lt "$QUIET_PCT" ] && return 0
 		[ $i -eq 0 ] && warn "waiting for the machine to be idle"
 	done
 	[ "$QUIET_WAIT" -eq 0 ] ||
@@ -70,10 +70,10 @@ snapshot() {
 }
 
 # The system calls perf counts: all of them, and those an echo is made of,
-# by kind, under the names the servers here use (libuv writes with
-# writev() when it has more than one buffer; Node's libuv may call
-# epoll_pwait()). Few events: perf opens one counter per event and thread,
-# and 02 has a thread per connection.
+# by kind, under the names the servers here use (strace -c shows Node
+# waiting in epoll_pwait(); libuv writes with writev() when it has more
+# than one buffer queued). Few events: perf opens one counter per event
+# and thread, and 02 has a thread per connection.
 PERF_KINDS=(read write poll ctl)
 declare -A PERF_EVENTS=(
 	[read]="read"
@@ -438,7 +438,7 @@ timed() {
 		else
 			why="other processes took $(fmt %.0f "$others")% of a CPU"
 		fi
-		if [ $try -ge $NOISY_TRIES ]; then
+		if [ "$try" -ge "$NOISY_TRIES" ]; then
 			# One try only (a quick run): no need to say so.
 			if [ "$NOISY_TRIES" -gt 1 ]; then
 				warn "$why: kept all the same"

@@ -169,7 +169,7 @@ start_server() {
 		;;
 	esac
 	# No log where none is measured (the peers have none).
-	if is_stage "$id" && [ "$mode" = plain -o "$mode" = cat ]; then
+	if is_stage "$id" && { [ "$mode" = plain ] || [ "$mode" = cat ]; }; then
 		cmd+=(-q)
 	fi
 	spawn 900 "$out" "${pin[@]}" "${cmd[@]}"

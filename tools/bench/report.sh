@@ -464,8 +464,12 @@ EOF
 
 report_instructions() {
 	if ! [ -s "$data/instructions.tsv" ]; then
-		[ -s "$data/instructions-none.txt" ] &&
-			cat "$data/instructions-none.txt" && echo
+		if [ -s "$data/instructions-none.txt" ]; then
+			echo "## Instructions per message"
+			echo
+			cat "$data/instructions-none.txt"
+			echo
+		fi
 		return 0
 	fi
 	medians instructions server
