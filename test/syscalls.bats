@@ -6,8 +6,9 @@ load helpers
 
 # start_traced TRACE [ARGS...]: start the stage's server as start_server
 # does, under `strace -f -ttt -T`, tracing only the syscalls in TRACE
-# (strace's -e trace= list), into $TRACE_OUT. Sets SERVER_PID (the server
-# itself), PORT, SERVER_OUT and SERVER_ERR. STRACE_OPTS may add options.
+# (strace's -e trace= list), into $TRACE_OUT. Sets SERVER_PID and MAIN_TID
+# (the server itself, its main thread's id), PORT, SERVER_OUT and
+# SERVER_ERR. STRACE_OPTS may add options.
 #
 # strace starts `timeout`, which starts the server, so the server has a
 # time limit even if strace were killed (a tracee outlives its tracer).
@@ -16,6 +17,10 @@ start_traced() {
 	shift
 	command -v strace >/dev/null || {
 		echo "strace is needed: tools/deps strace installs it" >&2
+		return 1
+	}
+	strace -o /dev/null true 2>/dev/null || {
+		echo "strace cannot trace here (is ptrace allowed?)" >&2
 		return 1
 	}
 	TRACE_OUT=$BATS_TEST_TMPDIR/strace.out
@@ -34,6 +39,7 @@ start_traced() {
 	STRACE_PID=$!
 	BG_PIDS+=("$STRACE_PID")
 	wait_for 10 traced_pids
+	MAIN_TID=$SERVER_PID # stop_server forgets SERVER_PID
 	wait_for 20 eval 'grep -qs "^listening on " "$SERVER_OUT" || ! server_alive'
 	PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$SERVER_OUT")
 	if [ -z "$PORT" ]; then
@@ -107,7 +113,7 @@ AWK_LIB='
 
 @test "syscalls: a ping-pong message costs one read and one write, no epoll_ctl" {
 	expectation syscalls
-	start_traced read,write,epoll_ctl,accept4 -q
+	start_traced read,write,epoll_ctl,accept,accept4 -q
 	run client ping -c 20 -i 5
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -115,7 +121,7 @@ AWK_LIB='
 	stop_traced
 	# Only the connection's fd counts: the name lookup reads files too.
 	counts=$(server_calls | awk "$AWK_LIB"'
-		name() == "accept4" && result() >= 0 { fd = result(); next }
+		name() ~ /^accept4?$/ && result() >= 0 { fd = result(); next }
 		fd == "" { next }
 		name() == "epoll_ctl" && arg(3) == fd && $0 ~ /EPOLL_CTL_MOD/ { mods++ }
 		arg(1) != fd { next }
@@ -133,7 +139,7 @@ AWK_LIB='
 @test "syscalls: epoll_wait sleeps until the soonest timer is due, or for ever" {
 	expectation syscalls
 	expectation idle-timeout # the stages with timers
-	start_traced epoll_wait,accept4 -t 2
+	start_traced epoll_wait,accept,accept4 -t 2
 	# Two silent clients, the second 300 ms after the first: while both
 	# wait, the first one's idle timer is the soonest.
 	bg first "$CLIENT" -p "$PORT" hold -c 1
@@ -143,7 +149,7 @@ AWK_LIB='
 	wait_for 10 output_has second '^held 1$'
 	wait_for 20 log_has ': idle timeout'
 	stop_traced
-	server_calls | grep -E 'epoll_wait|accept4' | cut -c 1-100
+	server_calls | grep -E 'epoll_wait|accept' | cut -c 1-100
 	# The first client's idle timer is due 2000 ms after the loop's time
 	# at its accept: that time lies between the end of the epoll_wait
 	# that reported the client and the accept4. From the second accept4 to
@@ -153,7 +159,7 @@ AWK_LIB='
 	# the next one. Before any client, no timer: -1, for ever.
 	server_calls | awk "$AWK_LIB"'
 		function bad(why) { print "FAIL: " why ": " $0; failures++ }
-		name() == "accept4" && result() >= 0 {
+		name() ~ /^accept4?$/ && result() >= 0 {
 			if (++accepts == 1) {
 				due_min = prev_end + 2000
 				due_max = start_ms() + 2000
@@ -201,23 +207,31 @@ AWK_LIB='
 	wait_for 30 output_has hold '^held 20$'
 	wait_for 20 eval '[ "$(grep -c "^open fd" "$SERVER_ERR")" -eq 20 ]'
 	stop_traced
-	# The first pipe2() is the self-pipe: [read end, write end].
-	server_calls | awk "$AWK_LIB"'
-		name() == "pipe2" && !rfd {
+	# The self-pipe is the pipe the workers write one byte at a time to
+	# (a later stage has other pipes: for signals, for children).
+	server_calls | awk -v main="$MAIN_TID" "$AWK_LIB"'
+		name() == "pipe2" && result() == 0 {
 			s = $0; sub(/^[^[]*\[/, "", s); split(s, fds, /[],] */)
-			rfd = fds[1]; wfd = fds[2]
-			print "self-pipe: read end " rfd ", write end " wfd
+			read_end[fds[2] + 0] = fds[1] + 0
 			next
 		}
-		!rfd { next }
-		name() == "write" && arg(1) == wfd && result() == 1 { writes++ }
-		name() == "read" && arg(1) == rfd && result() > 0 {
-			reads++; bytes += result()
-			if (result() > most) most = result()
+		name() == "write" && $1 != main && (arg(1) in read_end) && result() == 1 {
+			writes[arg(1)]++
+		}
+		name() == "read" && $1 == main && result() > 0 {
+			reads[arg(1)]++
+			bytes[arg(1)] += result()
+			if (result() > most[arg(1)]) most[arg(1)] = result()
 		}
 		END {
+			for (w in writes)
+				if (wfd == "" || writes[w] > writes[wfd]) wfd = w
+			if (wfd == "") { print "FAIL: no worker wrote to a pipe"; exit 1 }
+			r = read_end[wfd]
+			printf "self-pipe: read end %d, write end %d\n", r, wfd
 			printf "%d one-byte writes (finished jobs), %d reads took %d bytes, at most %d at once\n",
-				writes, reads, bytes, most
-			exit !(rfd && writes >= 20 && bytes <= writes && most >= 2 && reads < writes)
+				writes[wfd], reads[r], bytes[r], most[r]
+			exit !(writes[wfd] >= 20 && bytes[r] <= writes[wfd] &&
+			    most[r] >= 2 && reads[r] < writes[wfd])
 		}'
 }
