@@ -41,8 +41,9 @@ tid == sigtid && nm == "write" && wfd == "" {
 	wfd = fdarg
 	rfd = (wfd in read_end) ? read_end[wfd] : ""
 	say("The handler does one thing: it writes the signal's number into " \
-	    "the self-pipe (write() is async-signal-safe; printf, malloc and " \
-	    "the loop's own state are not).")
+	    "a pipe whose read end" (rfd != "" ? ", fd " rfd "," : "") " the " \
+	    "loop watches. write() is async-signal-safe; printf, malloc and " \
+	    "the loop's own state are not.")
 	show()
 	next
 }
@@ -54,12 +55,13 @@ nm == "epoll_wait" && rfd != "" && pretty() ~ ("fd " rfd "}") && !woke++ {
 }
 
 nm == "read" && rfd != "" && fdarg == rfd && ok() && !readit++ {
-	say("The loop reads the signal's number, and handles the signal as " \
-	    "ordinary code, in its own time, between callbacks.")
+	say("The loop reads the signal's number, and runs the signal's " \
+	    "callback as ordinary code, on its own thread, between the others: " \
+	    "what follows is that callback's work.")
 	show()
 	next
 }
 
-readit && after++ < 12 { show(); next }
+readit && after++ < 4 { show(); next }
 readit { hide("more calls") ; next }
 { show() }
