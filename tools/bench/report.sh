@@ -151,6 +151,7 @@ table() {
 		if (f == "n2") return sprintf("%.2f", v)
 		if (f == "n3") return sprintf("%.3f", v)
 		if (f == "pct") return sprintf("%.0f%%", (v > -0.5 && v < 0.5) ? 0 : v)
+		if (f == "share") return sprintf(v < 10 ? "%.1f%%" : "%.0f%%", v)
 		if (f == "kib") return sprintf("%.1f MiB", v / 1024)
 		if (f == "us") return us(v)
 		return v
@@ -457,7 +458,7 @@ default size. $(runs_text)
 EOF
 	table "$tmp/med-pool.tsv" server:server:name mode:log:mode \
 		rate:conns/s:int p50_us:p50:us p99_us:p99:us \
-		cpu_us_conn:CPU_µs/conn:n1 logged_pct:named:pct \
+		cpu_us_conn:CPU_µs/conn:n1 logged_pct:named:share \
 		rss_kib:RSS:kib server_pct:server_CPU:pct others_pct:others:pct
 	echo
 }
