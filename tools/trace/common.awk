@@ -82,7 +82,6 @@ $1 == skip { next }
 	fdarg = args + 0
 	if (!(tid in label)) {
 		label[tid] = tid == main ? "main" : "thread " ++nthreads
-		tidof[label[tid]] = tid
 	}
 }
 
