@@ -227,9 +227,10 @@ report_idle() {
 ## Idle connections
 
 Each connection echoed 8 bytes once (all checked again at the end), then
-stays open and idle; the server runs with \`-q\`. Server RSS (VmRSS) at
-start and with the connections held; per connection: its growth, divided
-by the connections. RSS is user memory only: the kernel's socket buffers,
+stays open and idle; the server runs with \`-q\` and its defaults (from 05
+on, an idle timer for each connection). Server RSS (VmRSS) at start and
+with the connections held; per connection: its growth, divided by the
+connections. RSS is user memory only: the kernel's socket buffers,
 and each thread's kernel stack, are not in it. A stage that serves one
 client at a time cannot hold idle connections, and has no row.
 
@@ -259,7 +260,7 @@ EOF
 				"connections, the kernel's stacks (KernelStack in" \
 				"/proc/meminfo, for the whole machine) grew by" \
 				"$(calc "$kib / 1024" | xargs printf '%.1f') MiB:" \
-				"$(calc "$kib * 1024 / $n" | xargs printf '%.0f')" \
+				"$(group "$(calc "$kib * 1024 / $n")")" \
 				"bytes per connection more, outside its RSS."
 		done <"$data/kernel-stacks.txt"
 	fi
@@ -571,6 +572,13 @@ target_rows() {
 			"$(name "$id"): RSS at most libuv's, 10,000 idle connections" \
 			"$(fmt %.2f "$(calc "$v / 1024")") vs $(fmt %.2f "$(calc "$uv_rss / 1024")") MiB" \
 			"$v" "$uv_rss"
+		# The plan's own limits: 6 MiB, 8 MiB once each connection
+		# has an idle timer.
+		b=6
+		expects "$id" idle-timeout works && b=8
+		[ -n "$v" ] && target \
+			"$(name "$id"): RSS at most $b MiB, 10,000 idle connections" \
+			"$(fmt %.2f "$(calc "$v / 1024")") MiB" "$v" $((b * 1024))
 	done
 	for id in "${stages[@]}"; do
 		[ "$(stage_num "$id")" -ge 4 ] || continue
@@ -646,7 +654,18 @@ report_runs() {
 		awk -F'\t' '
 		FILENAME ~ /names.tsv$/ { names[$1] = $2; next }
 		FNR == 1 { h = "|"; r = "|"; for (i = 1; i <= NF; i++) { h = h " " $i " |"; r = r "---|" } print h; print r; next }
-		{ l = "|"; for (i = 1; i <= NF; i++) l = l " " ((i == 1 && ($i in names)) ? names[$i] : $i) " |"; print l }' \
+		{
+			l = "|"
+			for (i = 1; i <= NF; i++) {
+				v = $i
+				if (i == 1 && (v in names))
+					v = names[v]
+				else if (v ~ /^-?[0-9]+\.[0-9]+$/)
+					v = sprintf("%.3f", v)
+				l = l " " v " |"
+			}
+			print l
+		}' \
 			"$tmp/names.tsv" "$data/$kind.tsv"
 		echo
 		echo "</details>"
@@ -659,9 +678,9 @@ report() {
 	names_file
 	echo "# Benchmark results"
 	echo
-	echo "Made by \`$BENCH_COMMAND\` (tools/bench/run); the raw figures are in"
-	echo "[data/](data/), the plots in this directory. Figures are this"
-	echo "machine's, not the code's alone: compare servers within one run."
+	echo "Made by \`$BENCH_COMMAND\`; the raw figures are in [data/](data/),"
+	echo "the plots in this directory. Figures are this machine's, not the"
+	echo "code's alone: compare servers within one run."
 	echo
 	report_machine
 	report_plots
