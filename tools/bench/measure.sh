@@ -82,31 +82,117 @@ declare -A PERF_EVENTS=(
 	[ctl]="epoll_ctl"
 )
 
-# window PERF FAMILY: measure WINDOW seconds from now: the counters at both
-# ends (see snapshot), perf counting the server's system calls in between
-# if PERF is true and perf can. Sets win_secs, win_cpu (server CPU
-# seconds), win_bytes (server's bytes written), server_pct, client_pct,
-# others_pct (shares of one CPU); with perf, perf_rate[KIND] (per second:
-# all, read, write, poll, ctl); overran if the client ended first.
-window() {
-	local use_perf=$1 family=$2 perf=$tmp/perf.txt ev k n kinds
-	local t_0 cpu_0 wr_0 cli_0 all_0 t_1 cpu_1 wr_1 cli_1 all_1 args=()
-	overran=false
-	snapshot 0 "$family"
-	if $use_perf && $have_perf; then
-		args=(-e raw_syscalls:sys_enter)
-		for k in "${PERF_KINDS[@]}"; do
-			for ev in ${PERF_EVENTS[$k]}; do
-				args+=(-e "syscalls:sys_enter_$ev")
-			done
+# perf_start: attach perf to the server as it starts, its counters off
+# until the window turns them on (perf stat -D -1, then "enable" through
+# its control fd), so that attaching is done before the clients come. The
+# threads the server starts later inherit the counters (02's, one per
+# connection; a pool's). Nothing if perf cannot count here.
+perf_start() {
+	local k ev args=(-e raw_syscalls:sys_enter)
+	perf_on=false
+	$have_perf || return 0
+	for k in "${PERF_KINDS[@]}"; do
+		for ev in ${PERF_EVENTS[$k]}; do
+			args+=(-e "syscalls:sys_enter_$ev")
 		done
-		timeout -k 5 -s INT "$WINDOW" perf stat --no-big-num \
-			"${args[@]}" -p "$server_pid" -o "$perf" ||
-			true # 124: the timeout ended it, as meant
-	else
-		sleep "$WINDOW"
+	done
+	rm -f "$tmp/perf.ctl" "$tmp/perf.ack"
+	mkfifo "$tmp/perf.ctl" "$tmp/perf.ack"
+	# Both ends read-write: opening a FIFO so never waits for the other.
+	spawn 600 "$tmp/perf.out" bash -c 'exec 8<>"$1" 9<>"$2"; shift 2
+		exec "$@"' - "$tmp/perf.ctl" "$tmp/perf.ack" \
+		perf stat --no-big-num -D -1 --control fd:8,9 "${args[@]}" \
+		-p "$server_pid" -o "$tmp/perf.txt"
+	perf_pid=$spawned
+	perf_guard=$guard
+	exec {perf_ctl}<>"$tmp/perf.ctl" {perf_ack}<>"$tmp/perf.ack"
+	perf_on=true
+}
+
+# perf_command CMD: "enable" or "disable" perf's counters, and wait for it
+# to say it has (it answers once it has attached to every thread).
+perf_command() {
+	local ack="" i
+	echo "$1" >&"$perf_ctl"
+	for ((i = 0; i < 600; i++)); do
+		read -r -t 0.1 ack <&"$perf_ack" && break
+		running "$perf_guard" || break
+	done
+	[ "$ack" = ack ] || {
+		warn "perf did not answer '$1': syscalls n/a"
+		return 1
+	}
+}
+
+# perf_stop: stop perf; sets perf_count[KIND] (all, read, write, poll,
+# ctl, other: system calls counted while enabled), none if it failed.
+perf_stop() {
+	local k ev n kinds=()
+	perf_count=()
+	$perf_on || return 0
+	exec {perf_ctl}>&- {perf_ack}>&-
+	kill -INT "$perf_pid" 2>/dev/null || true
+	await "$perf_guard" 30 || true
+	perf_on=false
+	$perf_ok || return 0
+	for k in "${PERF_KINDS[@]}"; do
+		for ev in ${PERF_EVENTS[$k]}; do
+			kinds+=("syscalls:sys_enter_$ev=$k")
+		done
+	done
+	while read -r k n; do
+		perf_count[$k]=$n
+	done < <(awk -v kinds="${kinds[*]}" '
+		BEGIN {
+			n = split(kinds, a, " ")
+			for (i = 1; i <= n; i++)
+				if (split(a[i], p, "=") == 2)
+					kind[p[1]] = p[2]
+		}
+		$1 ~ /^[0-9]+$/ && $2 == "raw_syscalls:sys_enter" { all = $1 }
+		$1 ~ /^[0-9]+$/ && ($2 in kind) { sum[kind[$2]] += $1 }
+		END {
+			if (all == "")
+				exit
+			print "all", all
+			other = all
+			for (k in sum) {
+				print k, sum[k]
+				other -= sum[k]
+			}
+			print "other", other
+		}' "$tmp/perf.txt" 2>/dev/null)
+	if [ -z "${perf_count[all]:-}" ]; then
+		warn "perf counted nothing: syscalls n/a"
+		return 0
 	fi
+	for k in "${PERF_KINDS[@]}"; do
+		: "${perf_count[$k]:=0}" # none of that kind
+	done
+}
+declare -A perf_count=()
+perf_on=false
+perf_ok=false
+
+# window FAMILY: measure WINDOW seconds from now: the counters at both ends
+# (see snapshot), perf's counters on in between if perf_start started it.
+# Sets win_secs, win_cpu (server CPU seconds), win_bytes (server's bytes
+# written), server_pct, client_pct, others_pct (shares of one CPU);
+# overran if the client ended first.
+window() {
+	local family=$1
+	local t_0 cpu_0 wr_0 cli_0 all_0 t_1 cpu_1 wr_1 cli_1 all_1
+	overran=false
+	perf_ok=false
+	if $perf_on && perf_command enable; then
+		perf_ok=true
+	fi
+	snapshot 0 "$family"
+	sleep "$WINDOW"
 	snapshot 1 "$family"
+	if $perf_ok && ! perf_command disable; then
+		perf_ok=false
+	fi
 	win_bytes=$((wr_1 - wr_0))
 	read -r win_secs win_cpu server_pct client_pct others_pct < <(awk \
 		-v us=$((t_1 - t_0)) -v cpu=$((cpu_1 - cpu_0)) -v hz="$hz" \
@@ -116,52 +202,16 @@ window() {
 				100 * cli / hz / secs,
 				100 * (all - cpu - cli) / hz / secs
 		}')
-	perf_rate=()
-	if $use_perf && $have_perf; then
-		# perf counts over a little less than the window (it takes a
-		# moment to start): rates, per second of its own time. Each
-		# kind's events are summed.
-		kinds=()
-		for k in "${PERF_KINDS[@]}"; do
-			for ev in ${PERF_EVENTS[$k]}; do
-				kinds+=("syscalls:sys_enter_$ev=$k")
-			done
-		done
-		while read -r k n; do
-			perf_rate[$k]=$n
-		done < <(awk -v kinds="${kinds[*]}" '
-			BEGIN {
-				n = split(kinds, a, " ")
-				for (i = 1; i <= n; i++)
-					if (split(a[i], p, "=") == 2)
-						kind[p[1]] = p[2]
-			}
-			$1 ~ /^[0-9]+$/ && $2 == "raw_syscalls:sys_enter" { all = $1 }
-			$1 ~ /^[0-9]+$/ && ($2 in kind) { sum[kind[$2]] += $1 }
-			/seconds time elapsed/ { secs = $1 }
-			END {
-				if (all == "" || secs <= 0)
-					exit
-				print "all", all / secs
-				other = all
-				for (k in sum) {
-					print k, sum[k] / secs
-					other -= sum[k]
-				}
-				print "other", other / secs
-			}' "$perf")
-		if [ -z "${perf_rate[all]:-}" ]; then
-			# It was still attaching to the threads when the window
-			# ended (1,000 of them, on a busy machine).
-			warn "perf counted nothing in the window: syscalls n/a"
-		else
-			for k in "${PERF_KINDS[@]}"; do
-				: "${perf_rate[$k]:=0}" # none of that kind
-			done
-		fi
-	fi
 }
-declare -A perf_rate=()
+
+# no_window: the figures of a window that could not be measured: the
+# client ran and ended before it could begin, on a machine that busy.
+no_window() {
+	win_secs=0 win_cpu=0 win_bytes=0 server_pct=n/a client_pct=n/a
+	others_pct=n/a
+	overran=true
+	perf_ok=false
+}
 
 # ---- Idle -------------------------------------------------------------------
 
@@ -234,6 +284,7 @@ pingpong_one() {
 	local bench_guard client_pid
 	start_server "$id" plain "$SERVER_CPU"
 	base=$(fd_count "$server_pid")
+	perf_start
 
 	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
 		taskset -c "$CLIENT_CPU" "$CLIENT" -p "$server_port" bench \
@@ -249,38 +300,39 @@ pingpong_one() {
 		running "$bench_guard" || break
 		sleep 0.01
 	done
-	[ "$fds" -ge $((base + n)) ] ||
-		die "bench client: not connected: $(cat "$out.err")"
-	sleep "$(calc "$WARMUP + $LEAD")"
-
-	window true false
+	if [ "$fds" -ge $((base + n)) ]; then
+		sleep "$(calc "$WARMUP + $LEAD")"
+		window false
+	else
+		no_window # it came and went unseen, or failed (see below)
+	fi
+	perf_stop
 
 	await "$bench_guard" $((${WARMUP%.*} + ${SECS%.*} + 60)) ||
 		die "bench client failed: $(cat "$out.err")"
 	line=$(grep '^conns=' "$out") || die "bench: no result line"
 	stop_server
 
-	# Messages echoed in the window: every byte is echoed once. Per
-	# message: perf's rates over the server's.
+	# Messages echoed in the window: every byte is echoed once.
 	msgs=$((win_bytes / PP_SIZE))
 	if [ "$msgs" -eq 0 ]; then
-		# The client was done before the window began: perf took
-		# that long to start, on a machine that busy.
-		warn "no messages echoed during the window: figures n/a"
+		# The client was done before the window began, on a machine
+		# that busy.
+		warn "no messages echoed in a window: only the client's figures"
 		msgs=n/a
 		overran=true
 	fi
 	# shellcheck disable=SC2046 # awk prints seven figures
 	row pingpong "$id" "$n" "$run" "$(field rate "$line")" \
 		"$(field p50_us "$line")" "$(field p99_us "$line")" \
-		$(awk -v msgs="$msgs" -v secs="$win_secs" -v cpu="$win_cpu" \
-			-v rates="${perf_rate[all]:-} ${perf_rate[read]:-} \
-			${perf_rate[write]:-} ${perf_rate[poll]:-} \
-			${perf_rate[ctl]:-} ${perf_rate[other]:-}" 'BEGIN {
-			n = split(rates, r, " ")
+		$(awk -v msgs="$msgs" -v cpu="$win_cpu" \
+			-v counts="${perf_count[all]:-} ${perf_count[read]:-} \
+			${perf_count[write]:-} ${perf_count[poll]:-} \
+			${perf_count[ctl]:-} ${perf_count[other]:-}" 'BEGIN {
+			n = split(counts, c, " ")
 			for (i = 1; i <= 6; i++)
 				if (n == 6 && msgs > 0)
-					printf "%s ", r[i] / (msgs / secs)
+					printf "%s ", c[i] / msgs
 				else
 					printf "n/a "
 			if (msgs > 0)
@@ -310,7 +362,7 @@ load_run() {
 	load_guard=$guard
 	wait_line "$out" counting 120
 	sleep "$LEAD"
-	window false "$family"
+	window "$family"
 	await "$load_guard" $((${SECS%.*} + 60)) ||
 		die "load $kind failed: $(cat "$out.err")"
 	line=$(grep '^conns=' "$out") || die "load: no result line"
