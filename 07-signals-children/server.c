@@ -1,0 +1,2481 @@
+/*
+ * 07-signals-children: signals through the self-pipe, child processes on
+ * pipes: the whole loop.
+ *
+ * What it adds: the talk's last two pollable things. A signal's handler
+ * only writes the signal's number into a pipe whose read end the loop
+ * polls, like the pool's; after the batch of events, the loop runs the
+ * signal's callback on its own thread, where it may do anything. SIGTERM
+ * and SIGINT shut down gracefully: the listener closes, connected clients
+ * finish (-g SECS bounds the wait), and the server exits 0; a second one
+ * ends it at once. SIGHUP reopens the -l log, SIGUSR1 logs the handle
+ * table. Signal handles are unref'd: a signal may never come, so they
+ * never keep the loop alive. With -e CMD, each client talks to its own
+ * /bin/sh -c CMD through two pipes, with backpressure both ways; SIGCHLD
+ * says children ended, and each is reaped with waitpid(). A child keeps
+ * the loop alive until then: no zombie is left behind.
+ *
+ * What it leaves out: the rest of libuv (README.md, "Beside libuv"), such
+ * as its idle, prepare and check handles and its close callbacks. The
+ * series ends here.
+ *
+ * Build: cc -pthread server.c -o server (or make). Usage: ./server -h.
+ * Start reading at main(), at the bottom.
+ */
+
+/*** includes ***/
+
+#define _GNU_SOURCE /* accept4 */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sockios.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "heap.h"
+
+/*** constants ***/
+
+#define DEFAULT_PORT "7007"      /* the same in every stage */
+#define DEFAULT_ADDR "127.0.0.1" /* loopback: not exposed by default */
+#define READ_SIZE 65536          /* bytes asked for per read() */
+#define PEER_LEN 128             /* "NAME (ADDR:PORT)", each cut at 60 */
+#define LOG_LINE_MAX 512         /* one log line, longer is cut */
+#define SPARE_RETRY_SECS 1       /* out of fds, no spare: retry after */
+
+#define MAX_EVENTS 256 /* events taken from one epoll_wait() */
+
+#define HIGH_WATER (256 * 1024) /* queued echo that stops reading... */
+#define LOW_WATER (64 * 1024)   /* ...until it drains to this */
+
+#define DEFAULT_IDLE "60" /* -t: seconds a client may stay silent */
+
+#define DEFAULT_POOL_SIZE 4          /* workers if THREADPOOL_SIZE is unset */
+#define MAX_POOL_SIZE 1024           /* the largest THREADPOOL_SIZE */
+#define LOG_BUFFER_MAX (1024 * 1024) /* log bytes waiting: more are dropped */
+#define WHY_LEN 64                   /* a close's reason, kept for its line */
+
+#define DEFAULT_GRACE "10"   /* -g: seconds a shutdown waits for clients */
+#define SHELL_PATH "/bin/sh" /* -e runs its CMD with it, as system() does */
+#define SIGNALS_READ 64      /* signal numbers taken from one read() */
+
+/*** types ***/
+
+/*
+ * An fd's callback, for the loop: epoll hands back a pointer to the watcher
+ * with each event, and the loop calls its cb. The listener and every client
+ * have one; later stages add more without touching the loop.
+ *
+ * libuv's uv__io_t plays this part, differently: libuv gives epoll the fd,
+ * not a pointer, and finds the watcher in its table loop->watchers[fd]
+ * (since 1.52, a uv__io_t keeps a kind of callback, not a pointer to one).
+ * A pointer needs no table, but it must stay valid while epoll may still
+ * return it: see close_conn().
+ */
+struct watcher {
+	void (*cb)(struct watcher *w, uint32_t events); /* NULL once closed */
+	uint32_t events; /* asked of epoll; 0: not in the epoll set */
+};
+
+/*
+ * What can keep the loop alive: the listener, a connection, a timer. Flags,
+ * not counters, so starting or unref'ing twice is the same as once (as in
+ * libuv's handle docs). The loop runs while some handle is both active and
+ * ref'd: see loop_alive(). libuv: uv_handle_t.
+ *
+ * One choice differs from libuv: here a connection is active from accept
+ * to close, since it always has a read waiting. A libuv TCP handle is
+ * active only while it reads or listens (uv_read_start(), uv_listen());
+ * a write in flight keeps the loop alive as a request instead.
+ */
+struct handle {
+	bool active; /* at work: listening, open, or started */
+	bool ref;    /* counts towards keeping the loop alive */
+};
+
+/* A callback to run at a given loop time. libuv: uv_timer_t. */
+struct timer {
+	struct heap_node node;       /* first: node pointer = timer pointer */
+	struct handle h;             /* active while started */
+	void (*cb)(struct timer *t); /* what to run */
+	void *data;                  /* for cb: the conn of an idle timer */
+	unsigned long long due;      /* loop time (ms) to run at */
+	unsigned long long start_id; /* equal due times run in start order */
+	bool ready;                  /* due: taken off the heap, to run now */
+	struct timer *next_ready;    /* the next due timer to run */
+};
+
+/*
+ * Blocking work for the pool: work() runs on a worker thread, then done()
+ * runs on the loop's thread with what work() returned. From pool_submit()
+ * until done() has run, the job and whatever its work() uses belong to the
+ * worker: the loop reads none of it, and frees none of it. libuv: struct
+ * uv__work.
+ */
+struct job {
+	int (*work)(struct job *j);              /* the blocking call */
+	void (*done)(struct job *j, int result); /* then, on the loop */
+	void *data;                              /* for both: a lookup's conn */
+	bool busy;                               /* submitted, not done yet */
+	int result;                              /* what work() returned */
+	unsigned long long queued_us;            /* -s: when submitted */
+	unsigned long long taken_us;             /* -s: when a worker took it */
+	struct job *next;                        /* in the queue or done list */
+};
+
+/* A log write in the pool: its own buffer, so the loop goes on logging into
+ * a new one meanwhile. */
+struct log_write {
+	struct job job; /* first: job pointer = log_write pointer */
+	int fd;         /* the log */
+	char *buf;      /* the lines, handed over by flush_log() */
+	size_t len;     /* bytes in buf */
+	unsigned lines; /* lines in buf, counted if the write fails */
+
+	const char *path; /* SIGHUP: the -l file to open again after */
+	int reopen_err;   /* and the errno of that, or 0 */
+};
+
+/* One client connection. */
+struct conn {
+	struct watcher w; /* first, so a pointer to w is a pointer to c */
+
+	int fd;                    /* the connected socket */
+	char peer[PEER_LEN];       /* who it is, for the log */
+	unsigned long long echoed; /* bytes written back so far */
+
+	struct conn *next_closed; /* on srv.closed until it is freed */
+
+	char *out;        /* echo the kernel has not taken yet, or NULL */
+	size_t out_start; /* the first unsent byte in out */
+	size_t out_end;   /* one past the last */
+	size_t out_cap;   /* bytes allocated for out */
+	bool eof;         /* the client half-closed: close once out is sent */
+	bool paused;      /* not reading: too much echo queued */
+
+	struct handle h;                /* active from accept to close */
+	struct timer idle;              /* -t: closes c once it is silent */
+	unsigned long long last_active; /* loop time of its last byte */
+	int unacked;                    /* SIOCOUTQ at a first look, or -1 */
+
+	struct sockaddr_storage addr; /* the client's address, to look up */
+	socklen_t addr_len;           /* the size of addr in use */
+	struct job lookup;            /* names c in the pool: see name_peer() */
+	char why[WHY_LEN];            /* closed during the lookup: the reason */
+
+	struct conn *prev_open; /* the one before it in srv.open, or NULL */
+	struct conn *next_open; /* the one after it, or NULL */
+	struct child *child;    /* -e: the process it talks to, or NULL */
+};
+
+/*
+ * A signal the server handles: its handler writes the number to the signal
+ * pipe, and cb runs later, on the loop's thread. libuv: uv_signal_t.
+ */
+struct sig {
+	struct handle h;        /* active once installed; never ref'd */
+	const char *name;       /* "SIGTERM", for the log */
+	void (*cb)(int signum); /* what to do about it */
+};
+
+/* Our end of a pipe to a child: a watcher like any other. */
+struct child_pipe {
+	struct watcher w; /* first, so a pointer to w is a pointer to p */
+	int fd;           /* non-blocking; -1 once closed */
+	struct child *k;  /* whose pipe it is */
+};
+
+/*
+ * A process started for a connection (-e), its stdin and stdout on pipes.
+ * It outlives its connection until it is reaped. libuv: uv_process_t, and
+ * a uv_pipe_t for each pipe.
+ */
+struct child {
+	pid_t pid;             /* 0 once reaped */
+	struct handle h;       /* active until reaped: no zombie left behind */
+	struct conn *c;        /* its client, or NULL once that one closed */
+	struct child *next;    /* in srv.children until reaped */
+	struct child_pipe in;  /* to its stdin: the client's bytes */
+	struct child_pipe out; /* from its stdout: bytes for the client */
+	char *input;           /* client bytes the pipe did not take, or NULL */
+	size_t input_start;    /* the first unwritten byte in input */
+	size_t input_end;      /* one past the last */
+};
+
+/* Everything else the server knows: options and process-wide fds. */
+struct server {
+	struct sockaddr_storage addr; /* -b and -p: where to listen */
+	socklen_t addr_len;           /* the size of addr in use */
+	const char *log_path;         /* -l: append the log here */
+	bool quiet;                   /* -q: no log at all */
+	int listen_fd;                /* the listening socket */
+	int log_fd;                   /* stderr, the -l file, or -1 (-q) */
+	int spare_fd;                 /* given back when fds run out */
+	bool shedding;                /* out of fds, said so in the log */
+
+	int epoll_fd;            /* the set of fds the loop waits on */
+	struct watcher listener; /* listen_fd's: calls on_accept() */
+	struct conn *closed;     /* closed in this batch of events */
+	bool accept_paused;      /* no spare fd: listener out of the set */
+
+	unsigned long long now;       /* loop time: ms, read once per turn */
+	unsigned long long now_us;    /* the same reading, in microseconds */
+	struct heap timers;           /* started timers, soonest first */
+	unsigned long long timer_ids; /* the start_id of the next start */
+	unsigned alive;               /* handles both active and ref'd */
+	struct handle listen_h;       /* the listener's: active until -n */
+	unsigned long long idle_ms;   /* -t, in ms; 0: no idle timeout */
+	long accept_limit;            /* -n: close the listener after it */
+	long accepted;                /* connections accepted so far */
+	unsigned conns;               /* connections open now */
+	unsigned long long stats_ms;  /* -s, in ms; 0: no statistics */
+	struct timer stats;           /* -s: logs the lines below */
+	unsigned long long turns;     /* loop turns since the last line */
+	unsigned long long run_us;    /* time spent in callbacks since */
+	unsigned long long lag_us;    /* the longest single callback since */
+	unsigned long long mark_us;   /* when the running callback began */
+	unsigned long long since_us;  /* when the last line was logged */
+
+	struct watcher wakeup;  /* the self-pipe's read end: on_wakeup() */
+	struct handle wakeup_h; /* its handle: active, never ref'd */
+	unsigned requests;      /* jobs submitted whose done() has not run */
+
+	char *log_buf;              /* log lines not handed to the pool yet */
+	size_t log_len;             /* bytes in log_buf */
+	size_t log_cap;             /* bytes allocated for log_buf */
+	unsigned log_lines;         /* lines in log_buf */
+	struct log_write log_write; /* at most one log write in flight */
+
+	unsigned long long jobs_done;   /* -s: done() calls since the line */
+	unsigned long long wakeups;     /* -s: pipe reads that found work */
+	unsigned max_queued;            /* -s: the deepest the queue got */
+	unsigned long long max_wait_us; /* -s: the longest a job waited */
+	unsigned long long log_dropped; /* -s: log lines lost */
+
+	atomic_int signal_wfd;       /* the signal pipe's write end */
+	int signal_fd;               /* its read end */
+	struct watcher signal_w;     /* signal_fd's: calls on_signal_pipe() */
+	bool signals_ready;          /* run_signals() after this batch */
+	struct sig sigs[NSIG];       /* the signals handled, by number */
+	struct conn *open;           /* open conns: for shutdown, SIGUSR1 */
+	bool shutting_down;          /* SIGTERM or SIGINT came */
+	unsigned long long grace_ms; /* -g, in ms */
+	struct timer grace;          /* then closes what is left */
+	char *command;               /* -e: run for each client, or NULL */
+	struct child *children;      /* started and not yet reaped */
+	bool log_reopen;             /* SIGHUP: reopen after the next write */
+};
+
+/*
+ * The pool: what the loop's thread and the workers share. The first group
+ * is the loop thread's; the workers only read wake_fds, set before any of
+ * them starts. Everything below lock is guarded by it. libuv: the statics
+ * of src/threadpool.c (there, one pool serves every loop of the process),
+ * and each loop's wq_mutex, wq (the done list) and wq_async (the wake-up).
+ */
+struct pool {
+	unsigned size;                    /* THREADPOOL_SIZE: workers wanted */
+	bool started;                     /* the first job came: started */
+	unsigned workers;                 /* how many run */
+	pthread_t threads[MAX_POOL_SIZE]; /* theirs, to join them at exit */
+	int wake_fds[2];                  /* self-pipe: [0] read, [1] write */
+
+	pthread_mutex_t lock;      /* guards everything below */
+	pthread_cond_t work_ready; /* a job was queued, or stopping */
+	struct job *queue;         /* submitted, no worker took it yet */
+	struct job **queue_tail;   /* where the next job is linked */
+	unsigned queued;           /* jobs in the queue */
+	unsigned idle;             /* workers waiting for a job */
+	bool stopping;             /* workers: exit once the queue is empty */
+	struct job *done;          /* work done, done() not run yet */
+	struct job **done_tail;    /* where the next finished job is linked */
+};
+
+/*** state ***/
+
+static struct server srv = {.listen_fd = -1, .log_fd = -1, .spare_fd = -1};
+
+static struct pool pool = {
+	.size = DEFAULT_POOL_SIZE,
+	.wake_fds = {-1, -1},
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.work_ready = PTHREAD_COND_INITIALIZER,
+	.queue_tail = &pool.queue,
+	.done_tail = &pool.done,
+};
+
+/*** errors and logging ***/
+
+/*
+ * Two tiers of errors. Start-up errors end the program: die() prints
+ * "server: WHAT: REASON" and exits 1. Errors while serving never come here:
+ * they are logged and close the one connection they belong to.
+ *
+ * If stderr itself fails there is nowhere left to complain, so the return
+ * values of the stdio calls that print these messages are not checked; the
+ * exit status still tells.
+ */
+static void die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fputs("server: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(err));
+	exit(1);
+}
+
+/* Write all of buf, retrying short writes and EINTR (a signal arrived
+ * before anything was written). Returns 0, or -1 with errno set. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Keep a log line in srv.log_buf, for flush_log() to hand to the pool.
+ * Returns -1 if memory is short, or LOG_BUFFER_MAX bytes already wait (the
+ * log is slower than the lines come). */
+static int append_log(const char *line, size_t len)
+{
+	size_t cap = srv.log_cap > 0 ? srv.log_cap : LOG_LINE_MAX * 8;
+	char *buf;
+
+	if (srv.log_len + len > LOG_BUFFER_MAX)
+		return -1;
+	while (cap < srv.log_len + len)
+		cap *= 2;
+	if (cap != srv.log_cap) {
+		buf = realloc(srv.log_buf, cap);
+		if (buf == NULL)
+			return -1;
+		srv.log_buf = buf;
+		srv.log_cap = cap;
+	}
+	memcpy(srv.log_buf + srv.log_len, line, len);
+	srv.log_len += len;
+	srv.log_lines++;
+	return 0;
+}
+
+/* Append one line to the log. The line goes out in a single write, so
+ * lines from several threads never interleave. A log that cannot be
+ * written must not stop the echo, so a failed write is dropped. */
+static void log_line(const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	int n;
+
+	if (srv.log_fd == -1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 2)
+		n = sizeof line - 2; /* cut: keep room for the newline */
+	line[n++] = '\n';
+	if (append_log(line, (size_t)n) == -1)
+		srv.log_dropped++; /* dropped, see above, and counted */
+}
+
+/*** command line ***/
+
+static void usage(FILE *out)
+{
+	fputs("usage: server [-p PORT] [-b ADDR] [-l FILE] [-q] [-t SECS] "
+	      "[-n COUNT] [-s SECS] [-g SECS] [-e CMD] [-h]\n"
+	      "  -p PORT  port to listen on, 0 lets the kernel choose "
+	      "(default " DEFAULT_PORT ")\n"
+	      "  -b ADDR  numeric address to bind (default " DEFAULT_ADDR ")\n"
+	      "  -l FILE  append the log to FILE instead of stderr\n"
+	      "  -q       quiet: no log\n"
+	      "  -t SECS  close a client silent for SECS, 0: never "
+	      "(default " DEFAULT_IDLE ")\n"
+	      "  -n COUNT close the listener after COUNT clients, and exit "
+	      "once they leave\n"
+	      "  -s SECS  log the loop's statistics every SECS\n"
+	      "  -g SECS  on SIGTERM or SIGINT, wait at most SECS for clients "
+	      "to leave (default " DEFAULT_GRACE ")\n"
+	      "  -e CMD   pipe each client through " SHELL_PATH " -c CMD\n"
+	      "  -h       show this help\n"
+	      "THREADPOOL_SIZE in the environment: the pool's workers, 1 to "
+	      "1024 (default 4)\n",
+	      out);
+}
+
+/* Bad command line: say what is wrong, show the usage, exit 2. */
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("server: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(2);
+}
+
+/* Parse the argument of option -opt as a whole number in [min, max]. */
+static long parse_number(int opt, const char *arg, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < min || n > max)
+		usage_error("-%c wants a number from %ld to %ld, not '%s'", opt,
+			    min, max, arg);
+	return n;
+}
+
+/*
+ * THREADPOOL_SIZE, the counterpart of Node's UV_THREADPOOL_SIZE: how many
+ * workers the pool starts. libuv clamps a bad value silently ("abc" and 0
+ * give 1 worker, 5000 gives 1024); a typo should not quietly leave a pool
+ * of one, so here anything but a whole number from 1 to MAX_POOL_SIZE is
+ * refused like a bad flag. Read at start-up, to fail before serving.
+ */
+static void parse_pool_size(void)
+{
+	const char *arg = getenv("THREADPOOL_SIZE");
+	char *end;
+	long n;
+
+	if (arg == NULL)
+		return; /* DEFAULT_POOL_SIZE */
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < 1 || n > MAX_POOL_SIZE)
+		usage_error("THREADPOOL_SIZE wants a number from 1 to %d, not "
+			    "'%s'",
+			    MAX_POOL_SIZE, arg);
+	pool.size = (unsigned)n;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	const char *port = DEFAULT_PORT;
+	const char *addr = DEFAULT_ADDR;
+	const char *idle = DEFAULT_IDLE;
+	const char *grace = DEFAULT_GRACE;
+	struct addrinfo hints = {
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+		.ai_socktype = SOCK_STREAM,
+	};
+	struct addrinfo *res;
+	int opt, err;
+
+	opterr = 0; /* we print our own messages */
+	while ((opt = getopt(argc, argv, ":p:b:l:qt:n:s:g:e:h")) != -1) {
+		switch (opt) {
+		case 'p':
+			parse_number('p', optarg, 0, 65535); /* checks only */
+			port = optarg;
+			break;
+		case 'b':
+			addr = optarg;
+			break;
+		case 'l':
+			srv.log_path = optarg;
+			break;
+		case 'q':
+			srv.quiet = true;
+			break;
+		case 't':
+			idle = optarg;
+			break;
+		case 'n':
+			srv.accept_limit =
+				parse_number('n', optarg, 1, LONG_MAX);
+			break;
+		case 's':
+			srv.stats_ms =
+				1000 * parse_number('s', optarg, 1, 86400);
+			break;
+		case 'g':
+			grace = optarg;
+			break;
+		case 'e':
+			srv.command = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			usage_error("option -%c needs an argument", optopt);
+			break;
+		default:
+			usage_error("unknown option -%c", optopt);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (srv.quiet && srv.log_path != NULL)
+		usage_error("-q and -l do not go together: -q means no log");
+	srv.idle_ms = 1000 * parse_number('t', idle, 0, 86400);
+	srv.grace_ms = 1000 * parse_number('g', grace, 0, 86400);
+	parse_pool_size();
+
+	/* Numeric flags: this only parses, it never blocks on a lookup. */
+	err = getaddrinfo(addr, port, &hints, &res);
+	if (err != 0)
+		usage_error("-b wants a numeric IPv4 or IPv6 address, not '%s'",
+			    addr);
+	memcpy(&srv.addr, res->ai_addr, res->ai_addrlen);
+	srv.addr_len = res->ai_addrlen;
+	freeaddrinfo(res);
+}
+
+/*** socket setup ***/
+
+/* Format a socket address as "ADDR:PORT" ("[ADDR]:PORT" for IPv6), without
+ * any name lookup. */
+static void format_addr(const struct sockaddr *sa, socklen_t len, char *buf,
+			size_t size)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof host, port, sizeof port,
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		 host, port);
+}
+
+static void open_log(void)
+{
+	int flags;
+
+	if (srv.quiet)
+		return;
+	if (srv.log_path == NULL) {
+		srv.log_fd = STDERR_FILENO;
+		return;
+	}
+	/* O_NONBLOCK for open() alone: a FIFO that no one reads fails at once
+	 * (ENXIO) instead of waiting for a reader. The log's writes wait as
+	 * before, so the flag is cleared once the file is open. */
+	srv.log_fd = open(
+		srv.log_path,
+		O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+	if (srv.log_fd == -1)
+		die("cannot open log file %s", srv.log_path);
+	flags = fcntl(srv.log_fd, F_GETFL);
+	if (flags == -1 ||
+	    fcntl(srv.log_fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		die("fcntl %s", srv.log_path);
+}
+
+/* A client that resets its connection while we write to it would make
+ * write() raise SIGPIPE, whose default action kills the whole process.
+ * Ignored, write() fails with EPIPE instead and we close that client. */
+static void ignore_sigpipe(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_IGN};
+
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		die("sigaction SIGPIPE");
+}
+
+/* Open an fd to keep spare, for accept_spare() to give back when fds run
+ * out. Returns 0, or -1 with errno set (EMFILE or ENFILE: none to spare). */
+static int take_spare(void)
+{
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return srv.spare_fd == -1 ? -1 : 0;
+}
+
+/* socket, bind, listen. The ready line waits for announce_ready(). */
+static void listen_on(void)
+{
+	char where[NI_MAXHOST + NI_MAXSERV + 4];
+	int one = 1;
+
+	format_addr((struct sockaddr *)&srv.addr, srv.addr_len, where,
+		    sizeof where);
+	/* Non-blocking: accept() must never wait in the loop, should epoll's
+	 * news be stale by the time it runs (another process sharing the
+	 * listener took the connection; on BSD, the client reset it). */
+	srv.listen_fd = socket(srv.addr.ss_family,
+			       SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (srv.listen_fd == -1)
+		die("socket");
+	/* Let a restarted server bind while old connections sit in TIME_WAIT. */
+	if (setsockopt(srv.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		       sizeof one) == -1)
+		die("setsockopt SO_REUSEADDR");
+	if (bind(srv.listen_fd, (struct sockaddr *)&srv.addr, srv.addr_len) ==
+	    -1)
+		die("bind %s", where);
+	if (listen(srv.listen_fd, SOMAXCONN) == -1)
+		die("listen");
+
+	/* Kept open only to be closed when fds run out: see accept_spare(). */
+	if (take_spare() == -1)
+		die("open /dev/null");
+}
+
+/*
+ * Print the ready line, "listening on ADDR:PORT", on stdout: with -p 0 the
+ * kernel chose the port, and getsockname() tells which. The line is a
+ * promise that clients will be served, so run_loop() calls this last, once
+ * everything the loop needs exists: a server must not say it is ready and
+ * then fail to start.
+ */
+static void announce_ready(void)
+{
+	struct sockaddr_storage bound;
+	socklen_t bound_len = sizeof bound;
+	char where[NI_MAXHOST + NI_MAXSERV + 4];
+
+	if (getsockname(srv.listen_fd, (struct sockaddr *)&bound, &bound_len) ==
+	    -1)
+		die("getsockname");
+	format_addr((struct sockaddr *)&bound, bound_len, where, sizeof where);
+	printf("listening on %s\n", where);
+	if (fflush(stdout) == EOF)
+		die("stdout");
+}
+
+/*** epoll ***/
+
+/* Ask epoll to report events on fd to w. libuv: uv__io_start(). */
+static int watch(int fd, struct watcher *w, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = w};
+
+	if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, fd, &ev) == -1)
+		return -1;
+	w->events = events;
+	return 0;
+}
+
+/*
+ * Change what epoll reports on fd to w, adding fd to the set or taking it
+ * out as needed: with events 0 it leaves the set, where EPOLLHUP and
+ * EPOLLERR, which come unasked, would still wake the loop (a child's pipe
+ * that ended would, every turn). libuv: uv__io_start(), uv__io_stop().
+ */
+static int rewatch(int fd, struct watcher *w, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = w};
+	int op = EPOLL_CTL_MOD;
+
+	if (events == w->events)
+		return 0;
+	if (w->events == 0)
+		op = EPOLL_CTL_ADD;
+	else if (events == 0)
+		op = EPOLL_CTL_DEL;
+	if (epoll_ctl(srv.epoll_fd, op, fd, &ev) == -1)
+		return -1;
+	w->events = events;
+	return 0;
+}
+
+/*** handles ***/
+
+static void handle_init(struct handle *h)
+{
+	h->active = false;
+	h->ref = true;
+}
+
+/* Set h's flags, keeping srv.alive, the count of handles that are both
+ * active and ref'd, in step with them. */
+static void handle_set(struct handle *h, bool active, bool ref)
+{
+	if (h->active && h->ref)
+		srv.alive--;
+	h->active = active;
+	h->ref = ref;
+	if (h->active && h->ref)
+		srv.alive++;
+}
+
+static void handle_start(struct handle *h)
+{
+	handle_set(h, true, h->ref);
+}
+
+static void handle_stop(struct handle *h)
+{
+	handle_set(h, false, h->ref);
+}
+
+/* Let h run without keeping the loop alive: it counts no more. */
+static void handle_unref(struct handle *h)
+{
+	handle_set(h, h->active, false);
+}
+
+/*
+ * Whether the loop has anything left to wait for: a handle both active and
+ * ref'd (the listener, an open connection, a started timer not unref'd).
+ * NOTES.md: "When does Node exit?". libuv: uv__loop_alive(), which (since
+ * 1.44) asks four things: an active, ref'd handle; a request under way; a
+ * callback deferred to the next turn; a handle still closing. This series
+ * has the first here; 06 adds the second, the thread pool's jobs. It has
+ * no deferred callbacks, and a closed conn is freed within its turn.
+ */
+static bool loop_alive(void)
+{
+	return srv.alive > 0 || srv.requests > 0;
+}
+
+/*** time ***/
+
+/* CLOCK_MONOTONIC, in microseconds: it never jumps, unlike the time of day,
+ * and reading it is usually a call into the vDSO, not a system call. */
+static unsigned long long clock_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		die("clock_gettime");
+	return (unsigned long long)ts.tv_sec * 1000000 +
+	       (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/* Read the clock into the loop's now. Between two readings, everything in
+ * the loop happens at the same now: the timers started by the callbacks of
+ * one turn all count from it. libuv: uv__update_time(). */
+static void update_time(void)
+{
+	srv.now_us = clock_us();
+	srv.now = srv.now_us / 1000;
+	srv.mark_us = srv.now_us;
+}
+
+/* -s: a callback has just returned; add its time to the statistics. */
+static void note_callback(void)
+{
+	unsigned long long us, took;
+
+	if (srv.stats_ms == 0)
+		return; /* do not read the clock for nothing */
+	us = clock_us();
+	took = us - srv.mark_us;
+	srv.run_us += took;
+	if (took > srv.lag_us)
+		srv.lag_us = took;
+	srv.mark_us = us;
+}
+
+/* Which of two timers runs first: the earlier due time, or if they are
+ * equal, the one started first. */
+static int timer_less(const struct heap_node *a, const struct heap_node *b)
+{
+	const struct timer *ta = (const struct timer *)a;
+	const struct timer *tb = (const struct timer *)b;
+
+	if (ta->due != tb->due)
+		return ta->due < tb->due;
+	return ta->start_id < tb->start_id;
+}
+
+static void timer_init(struct timer *t, void (*cb)(struct timer *t), void *data)
+{
+	handle_init(&t->h);
+	t->cb = cb;
+	t->data = data;
+	t->ready = false;
+}
+
+/* Stop t: off the heap if it was started, and not run if it was due. */
+static void timer_stop(struct timer *t)
+{
+	t->ready = false;
+	if (!t->h.active)
+		return;
+	heap_remove(&srv.timers, &t->node, timer_less);
+	handle_stop(&t->h);
+}
+
+/* Run t's callback ms milliseconds from now (restarting it if started).
+ * It never fails: the heap lives in the timers themselves. */
+static void timer_start(struct timer *t, unsigned long long ms)
+{
+	timer_stop(t);
+	t->due = srv.now + ms;
+	t->start_id = srv.timer_ids++;
+	heap_insert(&srv.timers, &t->node, timer_less);
+	handle_start(&t->h);
+}
+
+/*
+ * How long epoll_wait() may sleep: until the soonest timer is due, in whole
+ * ms (the kernel may wake us a little late, never early), or -1, for ever,
+ * if no timer is started. NOTES.md: "Pollable: time".
+ * libuv: uv__next_timeout().
+ */
+static int next_timeout(void)
+{
+	const struct timer *t = (const struct timer *)srv.timers.min;
+
+	if (t == NULL)
+		return -1;
+	if (t->due <= srv.now)
+		return 0;
+	if (t->due - srv.now > INT_MAX)
+		return INT_MAX;
+	return (int)(t->due - srv.now);
+}
+
+/*
+ * Run every timer that is due. They are all taken off the heap first, then
+ * run in order: a callback that starts a timer again, even for 0 ms, puts
+ * it back for the next turn, so timers cannot keep the loop from polling.
+ * A timer stopped by an earlier callback of the same run is skipped.
+ * libuv: uv__run_timers().
+ */
+static void run_timers(void)
+{
+	struct timer *ready = NULL, **last = &ready, *t;
+
+	while (srv.timers.min != NULL) {
+		t = (struct timer *)srv.timers.min;
+		if (t->due > srv.now)
+			break;
+		timer_stop(t);
+		t->ready = true;
+		t->next_ready = NULL;
+		*last = t;
+		last = &t->next_ready;
+	}
+	while (ready != NULL) {
+		t = ready;
+		ready = t->next_ready;
+		if (!t->ready)
+			continue;
+		t->ready = false;
+		t->cb(t);
+		note_callback();
+	}
+}
+
+/*
+ * -s: log what the loop did since the last line: its turns, the time spent
+ * running callbacks, the rest (idle: asleep in epoll_wait(), as libuv's
+ * uv_metrics_idle_time() counts it), the longest single callback (lag: how
+ * long everyone else waited), and what is open. The timer is unref'd: it
+ * never keeps the loop alive by itself.
+ */
+static void on_stats(struct timer *t)
+{
+	unsigned long long us = clock_us(), span = us - srv.since_us;
+
+	timer_start(t, srv.stats_ms);
+	log_line("stats: turns %llu, running %llu ms, idle %llu ms, "
+		 "lag %llu.%llu ms, connections %u, timers %zu",
+		 srv.turns, srv.run_us / 1000,
+		 (span > srv.run_us ? span - srv.run_us : 0) / 1000,
+		 srv.lag_us / 1000, srv.lag_us / 100 % 10, srv.conns,
+		 srv.timers.count);
+	srv.turns = srv.run_us = srv.lag_us = 0;
+	srv.since_us = us;
+
+	/* And what the pool did: the jobs whose done() ran, the self-pipe
+	 * reads that found work, the deepest the queue got, the longest a job
+	 * waited for a worker, and log lines lost. */
+	log_line("stats: jobs %llu, wake-ups %llu, deepest queue %u, longest "
+		 "wait %llu.%llu ms, log lines dropped %llu",
+		 srv.jobs_done, srv.wakeups, srv.max_queued,
+		 srv.max_wait_us / 1000, srv.max_wait_us / 100 % 10,
+		 srv.log_dropped);
+	srv.jobs_done = srv.wakeups = srv.max_wait_us = srv.log_dropped = 0;
+	srv.max_queued = 0;
+}
+
+/*** pool ***/
+
+/*
+ * For the calls that fail only through a bug in this program: pthread_*
+ * on the pool's mutex and condition variable (EINVAL, EPERM, EDEADLK...),
+ * and the workers' write to the self-pipe (EBADF). The pthread_* functions
+ * return the error number instead of setting errno, so err is passed in.
+ * Say what failed and abort(), as libuv's uv_mutex_lock() does; not die(),
+ * whose exit() would run exit handlers under the other threads' feet.
+ */
+static void abort_if(int err, const char *what)
+{
+	if (err == 0)
+		return;
+	fprintf(stderr, "server: %s: %s\n", what, strerror(err));
+	abort();
+}
+
+static void pool_lock(void)
+{
+	abort_if(pthread_mutex_lock(&pool.lock), "pthread_mutex_lock");
+}
+
+static void pool_unlock(void)
+{
+	abort_if(pthread_mutex_unlock(&pool.lock), "pthread_mutex_unlock");
+}
+
+/*
+ * Wake the loop: one byte into the self-pipe. EAGAIN is fine: the pipe is
+ * full, so the loop has bytes to read, and when it does it will also see
+ * the job just finished. EINTR: nothing was written, try again. libuv:
+ * uv__async_send(), which aborts on other errors too.
+ */
+static void wake_loop(void)
+{
+	ssize_t n;
+
+	do
+		n = write(pool.wake_fds[1], "", 1);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno != EAGAIN)
+		abort_if(errno, "write self-pipe");
+}
+
+/* j's work is done: put it on the done list and wake the loop. Called with
+ * pool.lock held, by a worker (or by pool_submit() when none runs). */
+static void pool_finish(struct job *j)
+{
+	j->next = NULL;
+	*pool.done_tail = j;
+	pool.done_tail = &j->next;
+	wake_loop();
+}
+
+/*
+ * A worker thread: take the oldest job, run its work() with the lock
+ * released, put it on the done list; wait on the condition variable while
+ * the queue is empty. It touches only the pool and its job, never the
+ * loop's state. libuv: worker() in src/threadpool.c.
+ */
+static void *worker(void *arg)
+{
+	struct job *j;
+
+	(void)arg;
+	pool_lock();
+	for (;;) {
+		while (pool.queue == NULL && !pool.stopping) {
+			pool.idle++;
+			abort_if(
+				pthread_cond_wait(&pool.work_ready, &pool.lock),
+				"pthread_cond_wait");
+			pool.idle--;
+		}
+		if (pool.queue == NULL)
+			break; /* stopping, and nothing is left to do */
+		j = pool.queue;
+		pool.queue = j->next;
+		if (pool.queue == NULL)
+			pool.queue_tail = &pool.queue;
+		pool.queued--;
+		pool_unlock();
+		j->taken_us = clock_us();
+		j->result = j->work(j);
+		pool_lock();
+		pool_finish(j);
+	}
+	pool_unlock();
+	return NULL;
+}
+
+/*
+ * Start the workers, all at once, when the first job comes: as libuv does
+ * (uv_once() in uv__work_submit()), so a server that never needs the pool
+ * never pays for it. pthread_create() returns the error instead of setting
+ * errno. Should it fail (EAGAIN: the thread or memory limit), the pool
+ * makes do with the workers it has, and with none, pool_submit() runs jobs
+ * on the loop's thread, blocking as 05 did. libuv aborts instead.
+ */
+static void pool_start(void)
+{
+	int err;
+
+	pool.started = true;
+	while (pool.workers < pool.size) {
+		err = pthread_create(&pool.threads[pool.workers], NULL, worker,
+				     NULL);
+		if (err != 0) {
+			log_line("pool: pthread_create: %s: %u of %u workers",
+				 strerror(err), pool.workers, pool.size);
+			return;
+		}
+		pool.workers++;
+	}
+}
+
+/*
+ * Queue j: a worker runs work(j), then the loop runs done(j, result). Until
+ * done() has run, j is a request under way: it keeps the loop alive, and it
+ * and what work() uses must stay as they are. Jobs start in the order they
+ * were submitted, but finish in any order. libuv: uv__work_submit().
+ */
+static void pool_submit(struct job *j, int (*work)(struct job *j),
+			void (*done)(struct job *j, int result))
+{
+	j->work = work;
+	j->done = done;
+	j->busy = true;
+	j->next = NULL;
+	j->queued_us = clock_us();
+	srv.requests++;
+	if (!pool.started)
+		pool_start();
+	if (pool.workers == 0) { /* none could start: see pool_start() */
+		j->taken_us = j->queued_us;
+		j->result = work(j);
+		pool_lock();
+		pool_finish(j);
+		pool_unlock();
+		return;
+	}
+	pool_lock();
+	*pool.queue_tail = j;
+	pool.queue_tail = &j->next;
+	if (++pool.queued > srv.max_queued)
+		srv.max_queued = pool.queued;
+	if (pool.idle > 0)
+		abort_if(pthread_cond_signal(&pool.work_ready),
+			 "pthread_cond_signal");
+	pool_unlock();
+}
+
+/*
+ * The self-pipe is readable: jobs are done. Empty the pipe, then take the
+ * whole done list and run each job's done(). In that order: a worker puts
+ * its job on the list before it writes its byte, so a job this turn does
+ * not take has a byte still to come, which wakes the loop again. Nothing
+ * is lost, and however many jobs finished meanwhile, one wake-up serves
+ * them all. libuv: uv__async_io(), then uv__work_done().
+ */
+static void on_wakeup(struct watcher *w, uint32_t events)
+{
+	char buf[256];
+	struct job *done, *j;
+	ssize_t n;
+
+	(void)w;      /* there is only one self-pipe */
+	(void)events; /* and EPOLLIN is all it reports */
+	do
+		n = read(pool.wake_fds[0], buf, sizeof buf);
+	while (n == (ssize_t)sizeof buf || (n == -1 && errno == EINTR));
+	if (n == -1 && errno != EAGAIN)
+		die("read self-pipe");
+
+	pool_lock();
+	done = pool.done;
+	pool.done = NULL;
+	pool.done_tail = &pool.done;
+	pool_unlock();
+	if (done != NULL)
+		srv.wakeups++;
+	while (done != NULL) {
+		j = done;
+		done = j->next;
+		if (j->taken_us - j->queued_us > srv.max_wait_us)
+			srv.max_wait_us = j->taken_us - j->queued_us;
+		j->busy = false;
+		srv.requests--;
+		srv.jobs_done++;
+		j->done(j, j->result); /* may submit j again */
+	}
+}
+
+/*
+ * The self-pipe: the workers write to it, the loop polls its read end like
+ * any socket. epoll waits on fds only, and a thread is not an fd: the loop
+ * cannot wait on a condition variable (NOTES.md: "Aside: the self-pipe").
+ * Both ends are non-blocking: the loop reads until it is empty without
+ * ever waiting, and a worker never waits either (see wake_loop()). The
+ * watcher's handle is unref'd, so the pipe alone never keeps the loop
+ * alive; each job does instead, as a request. The workers themselves wait
+ * for the first job. libuv: uv_loop_init() starts the loop's wq_async,
+ * its wake-up, and unrefs it. On Linux libuv uses an eventfd, one fd with
+ * a counter where a pipe needs two; a pipe is the same on every Unix.
+ */
+static void pool_init(void)
+{
+	if (pipe2(pool.wake_fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		die("pipe2");
+	srv.wakeup.cb = on_wakeup;
+	if (watch(pool.wake_fds[0], &srv.wakeup, EPOLLIN) == -1)
+		die("epoll_ctl self-pipe");
+	handle_init(&srv.wakeup_h);
+	handle_start(&srv.wakeup_h);
+	handle_unref(&srv.wakeup_h);
+}
+
+/*
+ * At exit, once no request is left: tell the workers to stop, wake them
+ * all, and wait for each to end. libuv: uv__threadpool_cleanup(), which
+ * runs at exit as a library destructor.
+ */
+static void pool_stop(void)
+{
+	pool_lock();
+	pool.stopping = true;
+	abort_if(pthread_cond_broadcast(&pool.work_ready),
+		 "pthread_cond_broadcast");
+	pool_unlock();
+	for (unsigned i = 0; i < pool.workers; i++)
+		abort_if(pthread_join(pool.threads[i], NULL), "pthread_join");
+	pool.workers = 0;
+}
+
+/*
+ * The log writes, this series' fs.*: on a worker, write the lines handed
+ * over, all in one write. A log that cannot be written must not stop the
+ * echo, so a failed write is dropped (and counted, for -s). Returns 0 or
+ * the errno.
+ */
+static int write_log(struct job *j)
+{
+	struct log_write *lw = (struct log_write *)j;
+
+	return write_all(lw->fd, lw->buf, lw->len) == -1 ? errno : 0;
+}
+
+static void on_log_written(struct job *j, int result)
+{
+	struct log_write *lw = (struct log_write *)j;
+
+	if (result != 0)
+		srv.log_dropped += lw->lines;
+	free(lw->buf);
+	lw->buf = NULL;
+}
+
+/*
+ * SIGHUP's turn in the log's queue, on a worker: write the lines handed
+ * over, to the old file; then open the -l file again at its name, as
+ * open_log() does, and put it behind the same fd: dup3() swaps the file
+ * in one step (with O_CLOEXEC, which dup2() would clear). Returns what
+ * write_log() does; the reopen's errno, or 0, goes in lw->reopen_err.
+ */
+static int reopen_log(struct job *j)
+{
+	struct log_write *lw = (struct log_write *)j;
+	int result = write_log(j), fd, flags;
+
+	lw->reopen_err = 0;
+	fd = open(lw->path,
+		  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+	if (fd == -1) {
+		lw->reopen_err = errno;
+		return result;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags == -1 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+	    dup3(fd, lw->fd, O_CLOEXEC) == -1)
+		lw->reopen_err = errno;
+	(void)close(fd); /* released even if it fails; lw->fd has the file */
+	return result;
+}
+
+/* On the loop's thread: the log is reopened, or could not be. Either way
+ * this is the first line after the reopen. */
+static void on_log_reopened(struct job *j, int result)
+{
+	struct log_write *lw = (struct log_write *)j;
+
+	on_log_written(j, result);
+	if (lw->reopen_err != 0)
+		log_line("SIGHUP: cannot reopen %s: %s", lw->path,
+			 strerror(lw->reopen_err));
+	else
+		log_line("SIGHUP: log reopened");
+}
+
+/*
+ * Once a turn: hand the lines logged so far to the pool, unless a write is
+ * still in flight; then they wait, with those still to come, for the next
+ * turn after it is done. So at most one write is in flight, the lines keep
+ * their order, and a burst of lines costs one write: Node's fs.WriteStream
+ * queues its writes the same way.
+ */
+static void flush_log(void)
+{
+	struct log_write *lw = &srv.log_write;
+
+	if (srv.log_len == 0 || lw->job.busy)
+		return;
+	lw->fd = srv.log_fd;
+	lw->buf = srv.log_buf;
+	lw->len = srv.log_len;
+	lw->lines = srv.log_lines;
+	srv.log_buf = NULL;
+	srv.log_len = srv.log_cap = 0;
+	srv.log_lines = 0;
+	if (srv.log_reopen) { /* SIGHUP: see on_reopen() */
+		srv.log_reopen = false;
+		lw->path = srv.log_path;
+		pool_submit(&lw->job, reopen_log, on_log_reopened);
+		return;
+	}
+	pool_submit(&lw->job, write_log, on_log_written);
+}
+
+/*** children ***/
+
+/* A child's pipes move bytes to and from its client: their callbacks are
+ * with the connection code, below. */
+static void on_child_input(struct watcher *w, uint32_t events);
+static void on_child_output(struct watcher *w, uint32_t events);
+
+/* Close fd, logging a failure: the fd is released all the same (see
+ * close_conn), so there is nothing else to do about it. */
+static void close_logged(int fd)
+{
+	if (close(fd) == -1)
+		log_line("close fd %d: %s", fd, strerror(errno));
+}
+
+/* In the child: make to a copy of from that stays open across exec.
+ * dup2() makes its copy without close-on-exec, but does nothing at all if
+ * from is already to (the server was started with fd 0 closed). */
+static int dup_to(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to);
+}
+
+/*
+ * In the child, from fork() to exec: give CMD a clean start, then run it.
+ * Only async-signal-safe calls here (man 7 signal-safety), as in a signal
+ * handler: fork() copied the memory of every thread but kept only this
+ * one, so a lock another thread held (malloc's, the pool's) stays locked.
+ *
+ * A clean start: fds 0 and 1 on the pipes, 2 the server's stderr, and no
+ * other (every fd the server opens is close-on-exec); every signal's
+ * default action (exec would reset the handled ones, but an ignored one
+ * stays ignored: a filter that ignores SIGPIPE, as the server does, never
+ * dies of writing to a client who left); and an empty signal mask, which
+ * exec keeps too. The mask is emptied last: a signal that came since
+ * fork() waited, blocked, and now takes its default action.
+ * libuv: uv__process_child_init().
+ */
+static void exec_child(int in_fd, int out_fd)
+{
+	static const char failed[] = "server: cannot run " SHELL_PATH "\n";
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	char *argv[] = {"sh", "-c", srv.command, NULL};
+	sigset_t none;
+
+	if (dup_to(in_fd, STDIN_FILENO) == -1 ||
+	    dup_to(out_fd, STDOUT_FILENO) == -1)
+		_exit(127);
+	/* SIGKILL, SIGSTOP and the two that glibc keeps for its threads
+	 * refuse with EINVAL: their action is not ours to change. */
+	for (int signum = 1; signum < NSIG; signum++)
+		(void)sigaction(signum, &dfl, NULL);
+	if (sigemptyset(&none) == -1 ||
+	    sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		_exit(127);
+	execve(SHELL_PATH, argv, environ);
+	if (write(STDERR_FILENO, failed, sizeof failed - 1) == -1) {
+		/* nowhere left to say it: the exit status tells */
+	}
+	_exit(127); /* as a shell does for a command it cannot run */
+}
+
+/*
+ * -e: start SHELL_PATH -c CMD for c, its stdin and stdout on two pipes
+ * whose other ends we keep, non-blocking, in the loop; its stderr is ours.
+ * Returns 0, or -1 with errno set and *what naming the call that failed.
+ * The child is then a handle, active and ref'd until reap_children() has
+ * waited for it: the loop does not end and leave a zombie behind.
+ *
+ * fork(), then exec in the child, as libuv does on Linux (uv_spawn()).
+ * posix_spawn() could do the same, with POSIX_SPAWN_SETSIGDEF and
+ * POSIX_SPAWN_SETSIGMASK for the clean start, and glibc's would not even
+ * copy the page tables; but it hides the steps this lesson is about, and
+ * libuv uses it on macOS only. Pipes, not socketpairs as libuv makes:
+ * one way each, and a filter's stdin and stdout are pipes in any shell.
+ */
+static int spawn_child(struct conn *c, const char **what)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err;
+	sigset_t all, old;
+	struct child *k;
+	pid_t pid;
+
+	k = calloc(1, sizeof *k);
+	if (k == NULL) {
+		*what = "calloc";
+		return -1;
+	}
+	/* Close-on-exec, as every fd the server opens: another child holding
+	 * this one's stdin open would keep it from ever seeing its end. */
+	*what = "pipe2";
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+		goto out_undo;
+	/* Our ends non-blocking; the child's stay blocking, as a filter
+	 * expects. A new pipe has no other status flag to keep. */
+	*what = "fcntl";
+	if (fcntl(in[1], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK) == -1)
+		goto out_undo;
+
+	/* Until it has reset them, the child runs our handlers, which write
+	 * to the server's signal pipe: signals wait, blocked, until then. */
+	*what = "sigfillset";
+	if (sigfillset(&all) == -1)
+		goto out_undo;
+	abort_if(pthread_sigmask(SIG_SETMASK, &all, &old), "pthread_sigmask");
+	pid = fork();
+	if (pid == 0)
+		exec_child(in[0], out[1]); /* never returns */
+	err = errno;                       /* if fork() failed, why */
+	abort_if(pthread_sigmask(SIG_SETMASK, &old, NULL), "pthread_sigmask");
+	if (pid == -1) {
+		*what = "fork";
+		errno = err;
+		goto out_undo;
+	}
+
+	close_logged(in[0]); /* the child's ends: its own now */
+	close_logged(out[1]);
+	k->pid = pid;
+	handle_init(&k->h);
+	handle_start(&k->h);
+	k->next = srv.children;
+	srv.children = k;
+	k->c = c;
+	c->child = k;
+	k->in = (struct child_pipe){
+		.w.cb = on_child_input, .fd = in[1], .k = k};
+	k->out = (struct child_pipe){
+		.w.cb = on_child_output, .fd = out[0], .k = k};
+	log_line("child %d started for fd %d", (int)pid, c->fd);
+	*what = "epoll_ctl";
+	return rewatch(k->out.fd, &k->out.w, EPOLLIN);
+
+out_undo:
+	err = errno;
+	for (int i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			close_logged(in[i]);
+		if (out[i] != -1)
+			close_logged(out[i]);
+	}
+	free(k);
+	errno = err;
+	return -1;
+}
+
+/* Close our end of a child's pipe. As for a conn, no event may reach it
+ * after this: see close_conn(). */
+static void close_pipe(struct child_pipe *p)
+{
+	if (p->fd == -1)
+		return;
+	if (rewatch(p->fd, &p->w, 0) == -1)
+		log_line("epoll_ctl DEL fd %d: %s", p->fd, strerror(errno));
+	close_logged(p->fd);
+	p->fd = -1;
+	p->w.cb = NULL;
+}
+
+/*
+ * What epoll reports on k's pipes: its stdout unless its client's echo is
+ * paused, so a client that does not read stops the server reading from
+ * its child (backpressure, as in 04), and its stdin while input waits.
+ * Returns 0, or -1 with errno set.
+ */
+static int update_child_interest(struct child *k)
+{
+	if (k->out.fd != -1 &&
+	    rewatch(k->out.fd, &k->out.w, k->c->paused ? 0 : EPOLLIN) == -1)
+		return -1;
+	if (k->in.fd != -1 &&
+	    rewatch(k->in.fd, &k->in.w, k->input != NULL ? EPOLLOUT : 0) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * c is closing: close our ends of its child's pipes. The child sees its
+ * stdin end and its stdout refuse (SIGPIPE), as any filter whose
+ * neighbours left, and exits; reap_children() then frees it. A child
+ * reaped already goes with c, in free_conn().
+ */
+static void close_child(struct conn *c)
+{
+	struct child *k = c->child;
+
+	close_pipe(&k->in);
+	close_pipe(&k->out);
+	free(k->input);
+	k->input = NULL;
+	k->c = NULL;
+	if (k->pid != 0)
+		c->child = NULL;
+}
+
+/*
+ * SIGCHLD: some children have ended. Ask each of ours, waitpid(pid,
+ * WNOHANG), for one signal may stand for several exits (a signal that
+ * comes while the same one is pending is merged into it). Never
+ * waitpid(-1): it would also reap children that other code in the process
+ * started and waits for. libuv: uv__wait_children(), which asks each of
+ * its children too. Linux can do without SIGCHLD: pidfd_open() gives an
+ * fd for a process, readable once it has exited, to watch like any other.
+ */
+static void reap_children(int signum)
+{
+	struct child **p = &srv.children, *k;
+	int status;
+
+	(void)signum; /* SIGCHLD */
+	while ((k = *p) != NULL) {
+		pid_t pid = waitpid(k->pid, &status, WNOHANG);
+
+		if (pid == 0) { /* still running */
+			p = &k->next;
+			continue;
+		}
+		if (pid == -1) /* ECHILD: reaped by someone else */
+			log_line("waitpid %d: %s", (int)k->pid,
+				 strerror(errno));
+		else if (WIFEXITED(status))
+			log_line("child %d exited %d", (int)pid,
+				 WEXITSTATUS(status));
+		else
+			log_line("child %d killed by signal %d (%s)", (int)pid,
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		*p = k->next;
+		k->pid = 0;
+		handle_stop(&k->h);
+		if (k->c == NULL)
+			free(k);
+	}
+}
+
+/*** connections ***/
+
+/*
+ * Fill c->peer with "NAME (ADDR:PORT)" for the log. The name comes from
+ * getnameinfo() without NI_NUMERICHOST: a real lookup (/etc/hosts, DNS, ...)
+ * that blocks this thread for as long as it takes, seconds if a DNS server
+ * is slow. NOTES.md: "Sometimes pollable: DNS". If the lookup fails, the
+ * name is "?"; a longer name than fits is cut, as it is only for the log.
+ */
+static void describe_peer(struct conn *c, const struct sockaddr *sa,
+			  socklen_t len)
+{
+	char name[NI_MAXHOST], where[NI_MAXHOST + NI_MAXSERV + 4];
+
+	if (getnameinfo(sa, len, name, sizeof name, NULL, 0, 0) != 0)
+		strcpy(name, "?");
+	format_addr(sa, len, where, sizeof where);
+	snprintf(c->peer, sizeof c->peer, "%.60s (%.60s)", name, where);
+}
+
+/*
+ * On a worker: name c, the dns.lookup() of this series. It works on the
+ * address saved at accept, never on the fd, which may be closed and its
+ * number reused by the time this runs. Until on_peer_named() runs, c->peer
+ * and c->addr are the worker's: the loop neither reads them nor frees c.
+ */
+static int name_peer(struct job *j)
+{
+	struct conn *c = j->data;
+
+	describe_peer(c, (struct sockaddr *)&c->addr, c->addr_len);
+	return 0; /* a name that cannot be found is "?" */
+}
+
+static void log_close(struct conn *c, const char *why)
+{
+	log_line("close fd %d %s: %s, %llu bytes echoed", c->fd, c->peer, why,
+		 c->echoed);
+}
+
+/*
+ * On the loop's thread: c has its name, so its open line can be logged.
+ * If c was closed meanwhile, close_conn() left its close line and its
+ * memory to this: log the line now, after the open line, and free c at the
+ * end of the turn, as close_conn() would have.
+ */
+static void on_peer_named(struct job *j, int result)
+{
+	struct conn *c = j->data;
+
+	(void)result;
+	log_line("open fd %d %s", c->fd, c->peer);
+	if (c->w.cb != NULL)
+		return; /* still open */
+	log_close(c, c->why);
+	c->next_closed = srv.closed;
+	srv.closed = c;
+}
+
+/*
+ * Out of fds, and the spare is lost too: not even the slot of a connection
+ * just closed could be had again (the fd limit was lowered under us, or
+ * other processes took the system's last fds). Nothing can be accepted,
+ * yet the connection waiting in the backlog keeps the listener ready, and
+ * the loop would spin. So take the listener out of the epoll set: the loop
+ * calls resume_accepting() each turn, and wakes at least every
+ * SPARE_RETRY_SECS to do so. Connections wait in the backlog meanwhile.
+ * Returns -1 with errno EMFILE: nothing was accepted.
+ */
+static int pause_accepting(void)
+{
+	log_line("accept: no spare fd: not accepting until fds free up");
+	if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, srv.listen_fd, NULL) == -1)
+		log_line("epoll_ctl DEL listener: %s", strerror(errno));
+	srv.listener.events = 0;
+	srv.accept_paused = true;
+	errno = EMFILE;
+	return -1;
+}
+
+/* Accepting is paused: take a spare fd if one can be had now, and if so,
+ * watch the listener again. */
+static void resume_accepting(void)
+{
+	if (srv.spare_fd == -1 && take_spare() == -1)
+		return; /* still short: next turn */
+	if (watch(srv.listen_fd, &srv.listener, EPOLLIN) == -1) {
+		log_line("epoll_ctl ADD listener: %s", strerror(errno));
+		return; /* next turn */
+	}
+	srv.accept_paused = false;
+	log_line("spare fd taken again: accepting");
+}
+
+/*
+ * Out of fds: EMFILE (this process's limit) or ENFILE (the system's), and
+ * accept() would fail the same way at once, again and again: it asks for
+ * the new connection's fd before anything else, even before it waits for
+ * a connection, so the server would spin doing nothing else. So give back
+ * the fd kept spare for this moment, accept with its slot, and take a
+ * spare again. If that fails, fds are still short: close the connection
+ * at once (its client sees it closed instead of hanging) and return -1.
+ * If it works, fds came back meanwhile: return the connection, to be
+ * served. If not even the spare can be had again, see pause_accepting().
+ *
+ * libuv has the same trick, uv__emfile_trick() in src/unix/stream.c, done
+ * differently: it accepts and closes every connection waiting, until
+ * EAGAIN, and serves none of them. When it cannot take its spare again it
+ * goes on without one until the next stream handle is made, and spins
+ * meanwhile: from 1.45 its loop wakes for the ready listener every turn,
+ * saying nothing; 1.44 loops inside the listener's callback.
+ */
+static int accept_spare(struct sockaddr_storage *addr, socklen_t *addr_len)
+{
+	int fd, err;
+
+	if (srv.spare_fd == -1) /* lost: nothing to give back */
+		return pause_accepting();
+	if (close(srv.spare_fd) == -1)
+		log_line("close spare fd: %s", strerror(errno));
+	fd = accept4(srv.listen_fd, (struct sockaddr *)addr, addr_len,
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
+	err = errno;
+	if (take_spare() == -1 && fd != -1) {
+		err = errno; /* open()'s EMFILE or ENFILE */
+		if (!srv.shedding)
+			log_line("accept: %s: closing new connections until "
+				 "fds free up",
+				 strerror(err));
+		srv.shedding = true;
+		if (close(fd) == -1)
+			log_line("close fd %d: %s", fd, strerror(errno));
+		fd = -1;
+		(void)take_spare(); /* in fd's slot; failing, see below */
+	}
+	if (srv.spare_fd == -1)
+		return pause_accepting();
+	errno = err;
+	return fd;
+}
+
+/* Accept the next connection and log it. Returns NULL if there is none to
+ * serve: a transient error, or a connection shed for lack of fds. */
+static struct conn *accept_client(void)
+{
+	struct sockaddr_storage addr;
+	socklen_t addr_len = sizeof addr;
+	struct conn *c;
+	int fd;
+
+	fd = accept4(srv.listen_fd, (struct sockaddr *)&addr, &addr_len,
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd == -1 && (errno == EMFILE || errno == ENFILE))
+		fd = accept_spare(&addr, &addr_len);
+	if (fd == -1) {
+		switch (errno) {
+		case EMFILE:
+		case ENFILE:       /* shed, and logged, by accept_spare() */
+		case EINTR:        /* a signal came first */
+		case ECONNABORTED: /* the client gave up before we got to it */
+		case EAGAIN:       /* nothing to accept after all */
+			break;
+		default:
+			log_line("accept: %s", strerror(errno));
+		}
+		return NULL;
+	}
+	srv.shedding = false;
+
+	c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		log_line("fd %d: out of memory, closing it", fd);
+		if (close(fd) == -1)
+			log_line("close fd %d: %s", fd, strerror(errno));
+		return NULL;
+	}
+	c->fd = fd;
+	memcpy(&c->addr, &addr, addr_len);
+	c->addr_len = addr_len;
+	c->lookup.data = c;
+	if (!srv.quiet) /* with -q, no one would read the name */
+		pool_submit(&c->lookup, name_peer, on_peer_named);
+	return c;
+}
+
+/* Log and close c's socket; why is "eof" or what went wrong. The memory
+ * stays until free_conn(). */
+static void close_conn(struct conn *c, const char *why)
+{
+	if (c->lookup.busy) /* c->peer is the worker's: see on_peer_named() */
+		snprintf(c->why, sizeof c->why, "%s", why);
+	else
+		log_close(c, why);
+	timer_stop(&c->idle);
+	handle_stop(&c->h);
+	srv.conns--;
+	if (c->prev_open != NULL)
+		c->prev_open->next_open = c->next_open;
+	else
+		srv.open = c->next_open;
+	if (c->next_open != NULL)
+		c->next_open->prev_open = c->prev_open;
+	if (c->child != NULL)
+		close_child(c);
+	/* close() alone drops the fd from the epoll set only if no other fd
+	 * refers to the same socket (a dup, a child's copy): say it. */
+	if (c->w.events != 0 &&
+	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
+		log_line("epoll_ctl DEL fd %d: %s", c->fd, strerror(errno));
+	/* Even when close() fails (EINTR, EIO) Linux has released the fd:
+	 * never retry it, the number may already belong to a new socket. */
+	if (close(c->fd) == -1)
+		log_line("close fd %d: %s", c->fd, strerror(errno));
+
+	/* No event for c may reach it after this. None can yet: epoll reports
+	 * an fd once per batch, and only c's own callback closes c. But once
+	 * one callback may close other connections (07's shutdown will), a
+	 * later event of the same batch could be c's, its fd already reused.
+	 * So the rule holds from the start: the loop skips a watcher whose cb
+	 * is NULL, and c is freed after the batch. libuv, which finds its
+	 * watchers by fd, guards the fd instead: closing one rewrites that
+	 * fd's events still waiting in the batch as stale, and takes it out
+	 * of epoll at once (uv__platform_invalidate_fd); its closing phase at
+	 * the end of a turn is for close callbacks. */
+	c->w.cb = NULL;
+	if (c->lookup.busy)
+		return; /* the worker still uses c: on_peer_named() frees it */
+	c->next_closed = srv.closed;
+	srv.closed = c;
+}
+
+static void free_conn(struct conn *c)
+{
+	free(c->out);
+	free(c->child); /* reaped already, or NULL: see close_child() */
+	free(c);
+}
+
+/*
+ * Tell epoll what c waits for now, if that changed. EPOLLIN unless the
+ * client half-closed or too much echo is queued (backpressure, with a gap
+ * between the high and low water marks so it does not flap); EPOLLOUT while
+ * echo is queued. When each echo is written at once, as is usual, nothing
+ * changes and this costs no syscall. Returns -1 once c is closed, else 0.
+ *
+ * With -e, no EPOLLIN either while the child has not taken the client's
+ * last bytes, and the child's pipes follow: update_child_interest(). A
+ * socket may then wait for nothing, and leaves the epoll set.
+ */
+static int update_interest(struct conn *c)
+{
+	size_t queued = c->out_end - c->out_start;
+	uint32_t events = 0;
+
+	if (queued >= HIGH_WATER)
+		c->paused = true;
+	else if (queued <= LOW_WATER)
+		c->paused = false;
+	if (!c->eof && !c->paused &&
+	    (c->child == NULL || c->child->input == NULL))
+		events |= EPOLLIN;
+	if (queued > 0)
+		events |= EPOLLOUT;
+	if ((c->child != NULL && update_child_interest(c->child) == -1) ||
+	    rewatch(c->fd, &c->w, events) == -1) {
+		close_conn(c, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep len bytes of buf after the echo already queued in c->out, growing it
+ * (by doubling) if they do not fit. Returns -1 if out of memory. */
+static int append_output(struct conn *c, const char *buf, size_t len)
+{
+	size_t queued = c->out_end - c->out_start;
+	size_t cap = c->out_cap > 0 ? c->out_cap : READ_SIZE;
+	char *out;
+
+	if (c->out_start > 0) { /* move the unsent bytes to the front */
+		memmove(c->out, c->out + c->out_start, queued);
+		c->out_start = 0;
+		c->out_end = queued;
+	}
+	while (cap < queued + len)
+		cap *= 2;
+	if (cap != c->out_cap) {
+		out = realloc(c->out, cap);
+		if (out == NULL)
+			return -1;
+		c->out = out;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_end, buf, len);
+	c->out_end += len;
+	return 0;
+}
+
+/*
+ * Echo buf to c without ever waiting: write at once what the kernel takes,
+ * queue the rest in c->out and ask epoll for EPOLLOUT. While echo is queued,
+ * new bytes go behind it, never ahead. Returns -1 once c is closed, else 0.
+ * libuv: uv_write() tries the write at once too, then queues.
+ */
+static int queue_output(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->out == NULL) {
+		n = write(c->fd, buf, len);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			close_conn(c, strerror(errno));
+			return -1;
+		}
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			c->echoed += (unsigned long long)n;
+		}
+		if (len == 0)
+			return 0;
+	}
+	if (append_output(c, buf, len) == -1) {
+		close_conn(c, strerror(errno));
+		return -1;
+	}
+	return update_interest(c);
+}
+
+/* -e: close the child's stdin, dropping any input still waiting for it. */
+static void close_input(struct child *k)
+{
+	free(k->input);
+	k->input = NULL;
+	close_pipe(&k->in);
+}
+
+/*
+ * -e: give the client's bytes to its child, as queue_output() gives them
+ * back: write at once what the pipe takes, keep the rest, and ask epoll to
+ * say when it takes more. Unlike the echo, nothing more is read from the
+ * client meanwhile: the pipe itself holds 64 KiB, and at most one read's
+ * worth waits here. So a child that does not read stops the server
+ * reading from its client, which stops the client sending: backpressure.
+ * A child that reads no more at all (EPIPE: its stdin is closed) has the
+ * bytes dropped. Returns -1 once c is closed, else 0.
+ */
+static int queue_input(struct conn *c, const char *buf, size_t len)
+{
+	struct child *k = c->child;
+	ssize_t n;
+
+	if (k->in.fd == -1)
+		return 0; /* dropped, see above */
+	n = write(k->in.fd, buf, len);
+	if (n == -1 && errno == EPIPE) {
+		close_input(k);
+		return 0;
+	}
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		close_conn(c, strerror(errno));
+		return -1;
+	}
+	if (n == -1)
+		n = 0;
+	if ((size_t)n == len)
+		return 0;
+	k->input = malloc(len - (size_t)n);
+	if (k->input == NULL) {
+		close_conn(c, strerror(errno));
+		return -1;
+	}
+	memcpy(k->input, buf + n, len - (size_t)n);
+	k->input_start = 0;
+	k->input_end = len - (size_t)n;
+	return update_interest(c);
+}
+
+/* -e: the client half-closed. Once the child has taken the input waiting,
+ * close its stdin, so that it sees the end too (tr, sort: that is when
+ * their output comes). Returns -1 once c is closed, else 0. */
+static int end_input(struct conn *c)
+{
+	if (c->child->input == NULL)
+		close_input(c->child);
+	return update_interest(c);
+}
+
+/* epoll says c's child's stdin takes more (EPOLLOUT), or that the child
+ * closed it (EPOLLERR): write the input waiting, and the write tells. */
+static void on_child_input(struct watcher *w, uint32_t events)
+{
+	struct child *k = ((struct child_pipe *)w)->k;
+	struct conn *c = k->c;
+	ssize_t n;
+
+	(void)events;
+	n = write(k->in.fd, k->input + k->input_start,
+		  k->input_end - k->input_start);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1 && errno != EPIPE) {
+		close_conn(c, strerror(errno));
+		return;
+	}
+	if (n == -1) {
+		close_input(k); /* dropped, see queue_input() */
+	} else {
+		k->input_start += (size_t)n;
+		if (k->input_start == k->input_end) {
+			free(k->input);
+			k->input = NULL;
+			if (c->eof)
+				close_input(k);
+		}
+	}
+	(void)update_interest(c); /* if it closed c, nothing is left to do */
+}
+
+/*
+ * epoll says c's child wrote to its stdout (EPOLLIN), or closed it
+ * (EPOLLHUP): pass the bytes on to the client as the echo is, with 04's
+ * queue and backpressure (update_child_interest()). Once its stdout ends,
+ * c closes when the client has it all.
+ */
+static void on_child_output(struct watcher *w, uint32_t events)
+{
+	struct child *k = ((struct child_pipe *)w)->k;
+	struct conn *c = k->c;
+	char buf[READ_SIZE];
+	ssize_t n;
+
+	(void)events;
+	n = read(k->out.fd, buf, sizeof buf);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n == -1) {
+		close_conn(c, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		close_pipe(&k->out);
+		if (c->out == NULL)
+			close_conn(c, "eof");
+		return;
+	}
+	c->last_active = srv.now;
+	(void)queue_output(c, buf, (size_t)n); /* if it closed c, ... */
+}
+
+/* Whether nothing more will be queued for c's client: it half-closed, or,
+ * with -e, the child's stdout ended. */
+static bool output_done(struct conn *c)
+{
+	return c->child != NULL ? c->child->out.fd == -1 : c->eof;
+}
+
+/*
+ * epoll says c's socket takes more: write what is queued. Once all of it is
+ * sent, free the buffer, and close c if the client had half-closed.
+ * libuv: uv__write() and uv__drain().
+ */
+static void on_writable(struct conn *c)
+{
+	ssize_t n;
+
+	n = write(c->fd, c->out + c->out_start, c->out_end - c->out_start);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			close_conn(c, strerror(errno));
+		return;
+	}
+	c->out_start += (size_t)n;
+	c->echoed += (unsigned long long)n;
+	c->last_active = srv.now;
+	if (c->out_start == c->out_end) {
+		free(c->out);
+		c->out = NULL;
+		c->out_start = c->out_end = c->out_cap = 0;
+		if (output_done(c)) {
+			close_conn(c, "eof");
+			return;
+		}
+	}
+	(void)update_interest(c); /* if it closed c, nothing is left to do */
+}
+
+/*
+ * Read what the client sent and write it back. Returns -1 once c is closed
+ * (the client is done, or an error such as a reset), else 0.
+ *
+ * In 01 and 02, read() itself waits until the client sends something or
+ * leaves. (In 03 you will meet epoll: the loop then calls this only once
+ * epoll says the socket is readable, so read() no longer waits.)
+ */
+static int on_readable(struct conn *c)
+{
+	char buf[READ_SIZE];
+	ssize_t n;
+
+	n = read(c->fd, buf, sizeof buf);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n == 0) {
+		/* Half-closed: finish the echo queued so far, then close. */
+		c->eof = true;
+		if (c->child != NULL)
+			return end_input(c);
+		if (c->out != NULL)
+			return update_interest(c);
+		close_conn(c, "eof");
+		return -1;
+	}
+	if (n == -1) {
+		close_conn(c, strerror(errno));
+		return -1;
+	}
+	c->last_active = srv.now;
+	if (c->child != NULL)
+		return queue_input(c, buf, (size_t)n);
+	return queue_output(c, buf, (size_t)n);
+}
+
+/*
+ * c's idle timer is due. If bytes moved since it was started, c is not idle:
+ * start the timer again for the time left. Checking here, when it is due,
+ * rather than restarting the timer on every byte, keeps heap work off the
+ * path every message takes (libev calls this being smart about timeouts).
+ */
+static void on_idle(struct timer *t)
+{
+	struct conn *c = t->data;
+	unsigned long long idle_until;
+	int unread, unacked;
+
+	/* Bytes waiting to be read (FIONREAD) are the client's activity too,
+	 * if only the loop's lateness kept us from reading them: a slow
+	 * callback, or this turn's timers running before the next turn's
+	 * reads. Not while paused: then we chose not to read. */
+	if (!c->paused && ioctl(c->fd, FIONREAD, &unread) == 0 && unread > 0)
+		c->last_active = srv.now;
+	idle_until = c->last_active + srv.idle_ms;
+	if (idle_until > srv.now) {
+		c->unacked = -1;
+		timer_start(t, idle_until - srv.now);
+		return;
+	}
+
+	/* Silent, by all we did ourselves. But bytes also move with no read()
+	 * or write() of ours: the kernel sends the echo we wrote earlier as
+	 * the client reads it, and says so only when much of its buffer is
+	 * free again. SIOCOUTQ tells how much it holds that the client has not
+	 * acknowledged (on TCP; SIOCOUTQNSD would count only the unsent part).
+	 * Once the client's own buffer is full, its ACKs come only as fast as
+	 * it reads, so a fall is the client reading. One look cannot see a
+	 * fall: while the kernel holds any, look again a quarter of the
+	 * timeout later. */
+	if (ioctl(c->fd, SIOCOUTQ, &unacked) == -1)
+		unacked = 0; /* cannot tell: judge by what we saw */
+	if (c->unacked != -1 && unacked < c->unacked) {
+		c->last_active = srv.now; /* it fell: the client reads */
+		c->unacked = -1;
+		timer_start(t, srv.idle_ms);
+		return;
+	}
+	if (c->unacked == -1 && unacked > 0) {
+		c->unacked = unacked; /* the first look */
+		timer_start(t, srv.idle_ms / 4);
+		return;
+	}
+	close_conn(c, "idle timeout");
+}
+
+/* Free the conns closed during the last batch of events: no event of the
+ * batch can reach them any more. */
+static void free_closed(void)
+{
+	while (srv.closed != NULL) {
+		struct conn *c = srv.closed;
+
+		srv.closed = c->next_closed;
+		free_conn(c);
+	}
+}
+
+/* epoll reported events on a client. EPOLLHUP and EPOLLERR come whether
+ * asked for or not; the next read() tells what they mean. */
+static void on_conn_io(struct watcher *w, uint32_t events)
+{
+	struct conn *c = (struct conn *)w;
+
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && on_readable(c) == -1)
+		return; /* c is closed */
+	if (events & EPOLLOUT)
+		on_writable(c);
+}
+
+/* -n: enough clients. Close the listener; once the last connection ends,
+ * nothing is left to keep the loop alive. A shutdown closes it too (the
+ * caller logs why), even while accepting is paused. */
+static void stop_listening(void)
+{
+	if (srv.listener.events != 0 && /* not if paused: see pause_accepting */
+	    epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, srv.listen_fd, NULL) == -1)
+		log_line("epoll_ctl DEL listener: %s", strerror(errno));
+	if (close(srv.listen_fd) == -1)
+		log_line("close listener: %s", strerror(errno));
+	srv.listen_fd = -1;
+	srv.listener.cb = NULL; /* as for a conn: drop pending events */
+	srv.accept_paused = false;
+	handle_stop(&srv.listen_h);
+}
+
+/* The listener is readable: a connection waits. Accept it, then watch it. */
+static void on_accept(struct watcher *w, uint32_t events)
+{
+	char why[128];
+	const char *what;
+	struct conn *c;
+
+	(void)w;      /* there is only one listener */
+	(void)events; /* and EPOLLIN is all it reports */
+	c = accept_client();
+	if (c == NULL)
+		return;
+	handle_init(&c->h);
+	handle_start(&c->h);
+	srv.conns++;
+	c->next_open = srv.open;
+	if (srv.open != NULL)
+		srv.open->prev_open = c;
+	srv.open = c;
+	timer_init(&c->idle, on_idle, c);
+	c->unacked = -1; /* no look yet: see on_idle() */
+	if (srv.idle_ms > 0)
+		timer_start(&c->idle, srv.idle_ms);
+	c->last_active = srv.now;
+	if (srv.accept_limit > 0 && ++srv.accepted == srv.accept_limit) {
+		log_line("-n %ld reached: closing the listener", srv.accepted);
+		stop_listening();
+	}
+	c->w.cb = on_conn_io;
+	if (srv.command != NULL && spawn_child(c, &what) == -1) {
+		snprintf(why, sizeof why, "%s: %s", what, strerror(errno));
+		close_conn(c, why);
+		return;
+	}
+	if (watch(c->fd, &c->w, EPOLLIN) == -1)
+		close_conn(c, strerror(errno));
+}
+
+/*** signals ***/
+
+/*
+ * The handler of every signal the server handles. A signal may come
+ * between any two instructions of any thread, even inside malloc() while
+ * it holds its lock, so a handler may only call async-signal-safe
+ * functions (man 7 signal-safety), and touch nothing that the code it
+ * interrupted may be changing: no lock, no stdio, no malloc. This one
+ * writes the signal's number, one byte, into the signal pipe, and
+ * returns; the loop, which watches the pipe's read end, does the rest.
+ * write() is async-signal-safe; the one object it reads, srv.signal_wfd,
+ * is a lock-free atomic, the only kind C11 lets a handler read; errno is
+ * saved and restored, as write() may change it under the feet of the code
+ * interrupted. A full pipe (EAGAIN: 65,536 signals unread) drops this
+ * one, as the kernel drops a signal that comes while the same one is
+ * pending. NOTES.md: "Pollable: signals". libuv: uv__signal_handler(),
+ * which writes a message (a handle and the number) for each handle
+ * watching the signal.
+ */
+static void signal_handler(int signum)
+{
+	int saved_errno = errno;
+	unsigned char byte = (unsigned char)signum;
+
+	if (write(srv.signal_wfd, &byte, 1) == -1) {
+		/* full: dropped, see above */
+	}
+	errno = saved_errno;
+}
+
+/* The signal pipe is readable: the loop reads it once the rest of the
+ * batch is dispatched (run_signals()). */
+static void on_signal_pipe(struct watcher *w, uint32_t events)
+{
+	(void)w;
+	(void)events;
+	srv.signals_ready = true;
+}
+
+/*
+ * Read the signal pipe and run each signal's callback, in the order they
+ * came, on the loop's thread, where a callback may do anything. The loop
+ * calls this after the rest of the batch, as libuv does since 1.9.1: a
+ * child's last output, read in the same batch as the SIGCHLD of its exit,
+ * goes to its client before the exit is handled. libuv:
+ * uv__signal_event().
+ */
+static void run_signals(void)
+{
+	unsigned char signums[SIGNALS_READ];
+	ssize_t n;
+
+	if (!srv.signals_ready)
+		return;
+	srv.signals_ready = false;
+	for (;;) {
+		n = read(srv.signal_fd, signums, sizeof signums);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			if (errno != EAGAIN)
+				log_line("read signal pipe: %s",
+					 strerror(errno));
+			return;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			srv.sigs[signums[i]].cb(signums[i]);
+			note_callback();
+		}
+		if (n < (ssize_t)sizeof signums)
+			return; /* all read */
+	}
+}
+
+/*
+ * Handle signum: its handler writes to the signal pipe, and cb runs later,
+ * on the loop's thread (run_signals()). The handle is unref'd: a signal
+ * may never come, so waiting for one never keeps the loop alive, and -n
+ * still exits once its clients leave. That is Node's choice, not libuv's:
+ * a uv_signal_t is ref'd like any handle, and Node unrefs the one behind
+ * process.on('SIGINT'). (libuv unrefs the one it starts for SIGCHLD
+ * itself, in uv_spawn().) libuv: uv_signal_start().
+ */
+static void sig_start(int signum, const char *name, void (*cb)(int signum))
+{
+	struct sigaction sa = {.sa_handler = signal_handler,
+			       .sa_flags = SA_RESTART};
+	struct sig *s = &srv.sigs[signum];
+
+	/* SA_RESTART: a blocking call the signal interrupts, in a pool worker
+	 * say, starts again rather than failing with EINTR. (epoll_wait()
+	 * never does: the loop sees EINTR and goes round.) A full sa_mask:
+	 * no other signal interrupts the handler. Both as in libuv. */
+	if (sigfillset(&sa.sa_mask) == -1 || sigaction(signum, &sa, NULL) == -1)
+		die("sigaction %s", name);
+	s->name = name;
+	s->cb = cb;
+	handle_init(&s->h);
+	handle_unref(&s->h);
+	handle_start(&s->h);
+}
+
+/* -g has passed since a SIGTERM or SIGINT: close the connections left,
+ * each logged with its reason, and ask the children left to end; the loop
+ * ends once they are reaped. One callback closing many connections: what
+ * close_conn()'s rule is for. */
+static void on_grace(struct timer *t)
+{
+	struct child *k;
+
+	(void)t;
+	log_line("shutdown: -g %llu s passed: closing the connections left "
+		 "(%u)",
+		 srv.grace_ms / 1000, srv.conns);
+	while (srv.open != NULL)
+		close_conn(srv.open, "shutdown");
+	for (k = srv.children; k != NULL; k = k->next) {
+		log_line("child %d: sending SIGTERM", (int)k->pid);
+		if (kill(k->pid, SIGTERM) == -1)
+			log_line("kill %d: %s", (int)k->pid, strerror(errno));
+	}
+}
+
+/*
+ * SIGTERM, SIGINT: shut down gracefully. Close the listener, so new
+ * connects are refused, and let the clients connected finish: the loop
+ * ends as it always does, once nothing ref'd is left, and the server
+ * exits 0. The -g timer bounds the wait; it is unref'd, so it never holds
+ * up the exit itself. A second SIGTERM or SIGINT means now: its default
+ * action, as if there were no handler, so whoever sent it sees the server
+ * killed by it.
+ */
+static void on_terminate(int signum)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+	if (srv.shutting_down) {
+		if (sigaction(signum, &dfl, NULL) == -1 || raise(signum) != 0)
+			abort_if(errno, "raise");
+		return; /* not reached: the signal ended the process */
+	}
+	srv.shutting_down = true;
+	log_line("%s: %sexiting once no connection is left (%u now), in %llu "
+		 "s at most",
+		 srv.sigs[signum].name,
+		 srv.listen_fd != -1 ? "closing the listener, " : "", srv.conns,
+		 srv.grace_ms / 1000);
+	if (srv.listen_fd != -1)
+		stop_listening();
+	timer_init(&srv.grace, on_grace, NULL);
+	handle_unref(&srv.grace.h);
+	timer_start(&srv.grace, srv.grace_ms);
+}
+
+/*
+ * SIGHUP: reopen the -l log file, for a rotation: whoever renamed the file
+ * finds the lines up to here in it, and a new file at its name gets the
+ * rest. The reopen takes its turn in the log's queue: the next write, with
+ * the lines logged up to the end of this turn, goes to the old file, and
+ * then the same job opens the new one (reopen_log()). So no line is lost,
+ * none is split between the two, and none goes to the old one after.
+ */
+static void on_reopen(int signum)
+{
+	(void)signum;
+	if (srv.log_path == NULL) {
+		log_line("SIGHUP: no log file to reopen");
+		return;
+	}
+	log_line("SIGHUP: reopening %s", srv.log_path);
+	srv.log_reopen = true;
+}
+
+/* "[RA]" for an active handle that is ref'd, "[-A]" for one that is not. */
+static const char *flags_of(const struct handle *h)
+{
+	return h->ref ? "[RA]" : "[-A]";
+}
+
+/*
+ * SIGUSR1: log the handle table, in the manner of libuv's
+ * uv_print_active_handles(): a line for each active handle, with its fd
+ * where it has one and whether it is ref'd, then the requests under way.
+ */
+static void on_dump(int signum)
+{
+	struct conn *c;
+	struct child *k;
+
+	(void)signum;
+	log_line("handles: %u active and ref'd", srv.alive);
+	if (srv.listen_h.active)
+		log_line("handle %s listener fd %d", flags_of(&srv.listen_h),
+			 srv.listen_fd);
+	for (int i = 1; i < NSIG; i++)
+		if (srv.sigs[i].h.active)
+			log_line("handle %s signal %s, pipe fd %d",
+				 flags_of(&srv.sigs[i].h), srv.sigs[i].name,
+				 srv.signal_fd);
+	if (srv.wakeup_h.active)
+		log_line("handle %s pool self-pipe fd %d",
+			 flags_of(&srv.wakeup_h), pool.wake_fds[0]);
+	if (srv.stats.h.active)
+		log_line("handle %s timer: -s statistics",
+			 flags_of(&srv.stats.h));
+	if (srv.grace.h.active)
+		log_line("handle %s timer: -g grace", flags_of(&srv.grace.h));
+	for (c = srv.open; c != NULL; c = c->next_open) {
+		log_line("handle %s connection fd %d %s", flags_of(&c->h),
+			 c->fd,
+			 c->lookup.busy ? "(name not known yet)" : c->peer);
+		if (c->idle.h.active)
+			log_line("handle %s timer: -t idle, fd %d",
+				 flags_of(&c->idle.h), c->fd);
+	}
+	for (k = srv.children; k != NULL; k = k->next)
+		log_line("handle %s child %d, pipes fd %d and %d",
+			 flags_of(&k->h), (int)k->pid, k->in.fd, k->out.fd);
+	log_line("requests: %u", srv.requests);
+}
+
+/*
+ * Open the signal pipe, watch its read end, and install the handlers.
+ * Non-blocking, both ends: the handler must never wait on a full pipe
+ * (it would block the thread it interrupted for ever, maybe the very loop
+ * that should empty it), and the loop reads until EAGAIN. Close-on-exec:
+ * a child must not have it.
+ */
+static void start_signals(void)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		die("pipe2");
+	srv.signal_fd = fds[0];
+	srv.signal_wfd = fds[1];
+	srv.signal_w.cb = on_signal_pipe;
+	if (watch(srv.signal_fd, &srv.signal_w, EPOLLIN) == -1)
+		die("epoll_ctl signal pipe");
+	sig_start(SIGTERM, "SIGTERM", on_terminate);
+	sig_start(SIGINT, "SIGINT", on_terminate);
+	sig_start(SIGHUP, "SIGHUP", on_reopen);
+	sig_start(SIGUSR1, "SIGUSR1", on_dump);
+	if (srv.command != NULL)
+		sig_start(SIGCHLD, "SIGCHLD", reap_children);
+}
+
+/*** the loop ***/
+
+/*
+ * The event loop, while loop_alive(): sleep in epoll_wait() until some fds
+ * are ready or the soonest timer is due, call the watcher of each ready fd,
+ * run the timers that are due, free what the callbacks closed, repeat.
+ * Level-triggered: an fd that still has data after its callback ran is
+ * reported again next time, so a callback reads once and returns.
+ *
+ * The clock is read twice a turn: when epoll_wait() returns, so the I/O
+ * callbacks count from the time the loop woke; and again before the
+ * timers, so a turn whose callbacks ran long still runs the timers that
+ * came due meanwhile, instead of sleeping through them. Timers run after
+ * the I/O, as in libuv since 1.45 (1.44, the peer in `make bench`, runs
+ * them first): an idle check then sees the bytes this turn read.
+ * free_closed() comes last, as a timer (an idle timeout) closes conns too.
+ * NOTES.md: "What is Node's event loop?". libuv: uv_run() and
+ * uv__io_poll().
+ */
+static void run_loop(void)
+{
+	struct epoll_event events[MAX_EVENTS];
+
+	srv.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (srv.epoll_fd == -1)
+		die("epoll_create1");
+	srv.listener.cb = on_accept;
+	if (watch(srv.listen_fd, &srv.listener, EPOLLIN) == -1)
+		die("epoll_ctl listener");
+	handle_init(&srv.listen_h);
+	handle_start(&srv.listen_h);
+	pool_init();
+	update_time();
+	srv.since_us = srv.now_us;
+	if (srv.stats_ms > 0) {
+		timer_init(&srv.stats, on_stats, NULL);
+		timer_start(&srv.stats, srv.stats_ms);
+		handle_unref(&srv.stats.h);
+	}
+	start_signals();
+	announce_ready();
+
+	while (loop_alive()) {
+		int timeout = next_timeout();
+		int n;
+
+		if (srv.accept_paused &&
+		    (timeout == -1 || timeout > SPARE_RETRY_SECS * 1000))
+			timeout = SPARE_RETRY_SECS * 1000;
+		n = epoll_wait(srv.epoll_fd, events, MAX_EVENTS, timeout);
+
+		update_time();
+		srv.turns++;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			die("epoll_wait");
+		}
+		for (int i = 0; i < n; i++) {
+			struct watcher *w = events[i].data.ptr;
+
+			/* Closed by an earlier callback of this batch: the
+			 * event is stale (see close_conn). */
+			if (w->cb == NULL)
+				continue;
+			w->cb(w, events[i].events);
+			note_callback();
+		}
+		run_signals();
+		update_time();
+		run_timers();
+		free_closed();
+		if (srv.accept_paused)
+			resume_accepting();
+		flush_log(); /* this turn's log lines, to the pool */
+	}
+}
+
+/*** main ***/
+
+int main(int argc, char **argv)
+{
+	parse_args(argc, argv);
+	open_log();
+	ignore_sigpipe();
+	listen_on();
+	run_loop();
+	pool_stop(); /* the loop ended: no request is left */
+	return 0;
+}
