@@ -227,6 +227,56 @@ halfclose() {
 	[ "$status" -eq 0 ]
 }
 
+# nobody_tasks: the processes and threads of user nobody (uid 65534).
+nobody_tasks() {
+	ps -e -L -o ruid= | grep -c '^ *65534$' || true
+}
+
+@test "children: out of processes (fork fails), that client is closed with the reason; the others go on" {
+	expectation children
+	# RLIMIT_NPROC caps a user's processes and threads, root's never, and
+	# only a process itself, or root with CAP_SYS_RESOURCE, may change it
+	# once it runs. So the server runs as nobody, with a limit set at
+	# start: what it has with one client and its child, measured first.
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to run the server as nobody"
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[ "$(nobody_tasks)" -eq 0 ] || skip "user nobody has processes already"
+	real=$SERVER
+	SERVER=$BATS_TEST_TMPDIR/as-nobody
+	printf '#!/usr/bin/env bash\n[ -z "$NPROC" ] || ulimit -Su "$NPROC" || exit 1\nexec setpriv --reuid=65534 --regid=65534 --clear-groups "%s" "$@"\n' \
+		"$real" >"$SERVER"
+	chmod +x "$SERVER"
+	SERVER_ENV=(THREADPOOL_SIZE=1)
+	start_server -e 'exec cat'
+	bg first "$CLIENT" -p "$PORT" hold -c 1
+	wait_for 10 output_has first '^held 1$'
+	tasks=$(nobody_tasks) # the loop, a worker (a sanitizer's), a child
+	echo "the server and one child: $tasks tasks"
+	bg_signal USR1 "$BG_PID"
+	wait "$BG_PID"
+	stop_server
+	# Again, with no room for a second child.
+	SERVER_ENV=(THREADPOOL_SIZE=1 "NPROC=$tasks")
+	start_server -e 'exec cat'
+	bg first "$CLIENT" -p "$PORT" hold -c 1
+	first=$BG_PID
+	wait_for 10 output_has first '^held 1$'
+	run client echo -n 10 -t 5000
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"server closed after 0 of 10 bytes"* ]]
+	wait_for 5 log_has '^close fd [0-9]+ .*: fork: Resource temporarily unavailable, 0 bytes echoed$'
+	# The first client is still served; once it leaves and its child is
+	# reaped, there is room for the next.
+	bg_signal USR1 "$first"
+	wait "$first"
+	output_has first '^verified 1$'
+	wait_for 5 log_has '^child [0-9]+ exited 0$'
+	run client echo -n 1000
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "children: a child running keeps the loop alive after -n's client left; SIGTERM, -g, and it is ended" {
 	expectation children
 	# The child's stdout is not the pipe: its client ends at once, the
