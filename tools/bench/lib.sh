@@ -131,6 +131,12 @@ fd_count() {
 	echo ${#fds[@]}
 }
 
+# The number of sockets a process has open (its other fds come and go as
+# it starts: Node's do).
+socket_count() {
+	find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l
+}
+
 # ---- Counters ---------------------------------------------------------------
 
 # The counters below are read with shell builtins only (no process to

@@ -73,7 +73,7 @@ snapshot() {
 # by kind, under the names the servers here use (strace -c shows Node
 # waiting in epoll_pwait(); libuv writes with writev() when it has more
 # than one buffer queued). Few events: perf opens one counter per event
-# and thread, and 02 has a thread per connection.
+# and thread.
 PERF_KINDS=(read write poll ctl)
 declare -A PERF_EVENTS=(
 	[read]="read"
@@ -82,23 +82,30 @@ declare -A PERF_EVENTS=(
 	[ctl]="epoll_ctl"
 )
 
-# perf_start: attach perf to the server as it starts, its counters off
-# until the window turns them on (perf stat -D -1, then "enable" through
-# its control fd), so that attaching is done before the clients come. The
-# threads the server starts later inherit the counters (02's, one per
-# connection; a pool's). Nothing if perf cannot count here.
+# perf_start SYSCALLS: attach perf to the server, before any client comes,
+# its counters off until the window turns them on (perf stat -D -1, then
+# "enable" through its control fd). It counts the server's CPU time
+# (task-clock: nanoseconds, where /proc has 10 ms ticks) and, if SYSCALLS
+# is true, its system calls. The threads and processes the server starts
+# later inherit the counters: 02's thread per connection, a pool's
+# threads, a child per connection (its `cat`), even those that end before
+# the window does. Nothing if perf cannot count here.
 perf_start() {
-	local k ev args=(-e raw_syscalls:sys_enter)
+	local k ev args=(-e task-clock)
 	perf_on=false
 	$have_perf || return 0
-	for k in "${PERF_KINDS[@]}"; do
-		for ev in ${PERF_EVENTS[$k]}; do
-			args+=(-e "syscalls:sys_enter_$ev")
+	if $1; then
+		args+=(-e raw_syscalls:sys_enter)
+		for k in "${PERF_KINDS[@]}"; do
+			for ev in ${PERF_EVENTS[$k]}; do
+				args+=(-e "syscalls:sys_enter_$ev")
+			done
 		done
-	done
-	rm -f "$tmp/perf.ctl" "$tmp/perf.ack"
+	fi
+	rm -f "$tmp/perf.ctl" "$tmp/perf.ack" "$tmp/perf.txt"
 	mkfifo "$tmp/perf.ctl" "$tmp/perf.ack"
 	# Both ends read-write: opening a FIFO so never waits for the other.
+	# shellcheck disable=SC2016 # $1, $2 and $@ are the inner shell's
 	spawn 600 "$tmp/perf.out" bash -c 'exec 8<>"$1" 9<>"$2"; shift 2
 		exec "$@"' - "$tmp/perf.ctl" "$tmp/perf.ack" \
 		perf stat --no-big-num -D -1 --control fd:8,9 "${args[@]}" \
@@ -119,13 +126,14 @@ perf_command() {
 		running "$perf_guard" || break
 	done
 	[ "$ack" = ack ] || {
-		warn "perf did not answer '$1': syscalls n/a"
+		warn "perf did not answer '$1': its figures n/a"
 		return 1
 	}
 }
 
-# perf_stop: stop perf; sets perf_count[KIND] (all, read, write, poll,
-# ctl, other: system calls counted while enabled), none if it failed.
+# perf_stop: stop perf (if perf_start started it) and read its counts into
+# perf_count: [cpu] (seconds), and with system calls [all], [read],
+# [write], [poll], [ctl], [other]; nothing if it could not count.
 perf_stop() {
 	local k ev n kinds=()
 	perf_count=()
@@ -149,6 +157,9 @@ perf_stop() {
 				if (split(a[i], p, "=") == 2)
 					kind[p[1]] = p[2]
 		}
+		$2 == "msec" && $3 == "task-clock" && $1 ~ /^[0-9.]+$/ {
+			print "cpu", $1 / 1000
+		}
 		$1 ~ /^[0-9]+$/ && $2 == "raw_syscalls:sys_enter" { all = $1 }
 		$1 ~ /^[0-9]+$/ && ($2 in kind) { sum[kind[$2]] += $1 }
 		END {
@@ -162,23 +173,23 @@ perf_stop() {
 			}
 			print "other", other
 		}' "$tmp/perf.txt" 2>/dev/null)
-	if [ -z "${perf_count[all]:-}" ]; then
-		warn "perf counted nothing: syscalls n/a"
-		return 0
+	if [ -n "${perf_count[all]:-}" ]; then
+		for k in "${PERF_KINDS[@]}"; do
+			: "${perf_count[$k]:=0}" # none of that kind
+		done
 	fi
-	for k in "${PERF_KINDS[@]}"; do
-		: "${perf_count[$k]:=0}" # none of that kind
-	done
 }
 declare -A perf_count=()
 perf_on=false
 perf_ok=false
 
 # window FAMILY: measure WINDOW seconds from now: the counters at both ends
-# (see snapshot), perf's counters on in between if perf_start started it.
-# Sets win_secs, win_cpu (server CPU seconds), win_bytes (server's bytes
-# written), server_pct, client_pct, others_pct (shares of one CPU);
-# overran if the client ended first.
+# (see snapshot), perf's counters on in between if perf_start started it,
+# then perf stopped. Sets win_secs, win_cpu (server CPU seconds: perf's
+# task-clock if it counted, else /proc's ticks, with its children's if
+# FAMILY is true), win_bytes (server's bytes written), server_pct,
+# client_pct, others_pct (shares of one CPU); overran if the client ended
+# first.
 window() {
 	local family=$1
 	local t_0 cpu_0 wr_0 cli_0 all_0 t_1 cpu_1 wr_1 cli_1 all_1
@@ -193,14 +204,18 @@ window() {
 	if $perf_ok && ! perf_command disable; then
 		perf_ok=false
 	fi
+	perf_stop
 	win_bytes=$((wr_1 - wr_0))
 	read -r win_secs win_cpu server_pct client_pct others_pct < <(awk \
-		-v us=$((t_1 - t_0)) -v cpu=$((cpu_1 - cpu_0)) -v hz="$hz" \
-		-v cli=$((cli_1 - cli_0)) -v all=$((all_1 - all_0)) 'BEGIN {
+		-v us=$((t_1 - t_0)) -v ticks=$((cpu_1 - cpu_0)) -v hz="$hz" \
+		-v perf_cpu="${perf_count[cpu]:-}" -v cli=$((cli_1 - cli_0)) \
+		-v all=$((all_1 - all_0)) 'BEGIN {
 			secs = us / 1e6
-			print secs, cpu / hz, 100 * cpu / hz / secs,
-				100 * cli / hz / secs,
-				100 * (all - cpu - cli) / hz / secs
+			cpu = perf_cpu != "" ? perf_cpu : ticks / hz
+			# "others": busy ticks of the machine, less the
+			# server and client ticks (one clock for all three).
+			print secs, cpu, 100 * cpu / secs, 100 * cli / hz / secs,
+				100 * (all - ticks - cli) / hz / secs
 		}')
 }
 
@@ -211,6 +226,7 @@ no_window() {
 	others_pct=n/a
 	overran=true
 	perf_ok=false
+	perf_stop
 }
 
 # ---- Idle -------------------------------------------------------------------
@@ -283,8 +299,8 @@ pingpong_one() {
 	local id=$1 n=$2 out=$tmp/bench.out base fds i line msgs
 	local bench_guard client_pid
 	start_server "$id" plain "$SERVER_CPU"
-	base=$(fd_count "$server_pid")
-	perf_start
+	base=$(socket_count "$server_pid")
+	perf_start true
 
 	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
 		taskset -c "$CLIENT_CPU" "$CLIENT" -p "$server_port" bench \
@@ -293,9 +309,9 @@ pingpong_one() {
 	bench_guard=$guard
 
 	# The client's clock starts once its connections are open, and the
-	# server then holds one fd for each.
+	# server then holds a socket for each.
 	for ((i = 0; i < 3000; i++)); do
-		fds=$(fd_count "$server_pid")
+		fds=$(socket_count "$server_pid")
 		[ "$fds" -ge $((base + n)) ] && break
 		running "$bench_guard" || break
 		sleep 0.01
@@ -306,7 +322,6 @@ pingpong_one() {
 	else
 		no_window # it came and went unseen, or failed (see below)
 	fi
-	perf_stop
 
 	await "$bench_guard" $((${WARMUP%.*} + ${SECS%.*} + 60)) ||
 		die "bench client failed: $(cat "$out.err")"
@@ -355,6 +370,7 @@ load_run() {
 	shift 2
 	# A child per connection: its CPU time is the server's too.
 	[ "$mode" = cat ] && family=true
+	perf_start false
 	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
 		taskset -c "$CLIENT_CPU" "$LOAD" -p "$server_port" "$kind" \
 		-d "$SECS" -w "$WARMUP" "$@"
@@ -438,13 +454,13 @@ instructions_one() {
 	server_wrap=(valgrind --tool=callgrind --callgrind-out-file="$cg")
 	start_server "$id" plain "$SERVER_CPU"
 	server_wrap=()
-	base=$(fd_count "$server_pid")
+	base=$(socket_count "$server_pid")
 	spawn $((${WARMUP%.*} + ${SECS%.*} + 120)) "$out" \
 		taskset -c "$CLIENT_CPU" "$CLIENT" -p "$server_port" bench \
 		-c "$INSTR_CONNS" -d "$SECS" -s "$PP_SIZE" -w "$WARMUP"
 	bench_guard=$guard
 	for ((i = 0; i < 3000; i++)); do
-		fds=$(fd_count "$server_pid")
+		fds=$(socket_count "$server_pid")
 		[ "$fds" -ge $((base + INSTR_CONNS)) ] && break
 		running "$bench_guard" || break
 		sleep 0.01

@@ -61,6 +61,8 @@ cpu_plot() {
 	FNR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
 	{
 		s = $(at["server"]); n = $(at["conns"])
+		if ($(at["cpu_us_msg"]) == "n/a")
+			next
 		if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
 		if (!(n in seenn)) { seenn[n] = 1; lv[++nl] = n }
 		v[s, n] = $(at["cpu_us_msg"])
