@@ -29,6 +29,28 @@ load helpers
 	fi
 }
 
+@test "concurrency: while one client's echo waits to be written, another's never mixes with it" {
+	expectation concurrency
+	[ "$EXPECT" = works ] || skip "$STAGE serves one client at a time"
+	expectation slow-reader
+	[ "$EXPECT" = works ] || skip "$STAGE serves no one while a client does not read"
+	start_server -q
+	# The hog does not read: the server's echo to it waits, wherever the
+	# server keeps it (a blocked write() from its read buffer, or a queue).
+	bg hog "$CLIENT" -p "$PORT" hog -n 64M -s 1
+	hog=$BG_PID
+	wait_for 30 output_has hog '^stalled'
+	# Meanwhile another client's bytes pass through the server...
+	run client echo -n 1M -s 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# ...and none of them end up in the hog's echo.
+	bg_signal USR1 "$hog"
+	wait "$hog" || true
+	cat "$BATS_TEST_TMPDIR/hog.out"
+	output_has hog '^read 67108864 exact$'
+}
+
 @test "one-thread: 1,000 clients connected at once, each still echoing" {
 	expectation one-thread
 	start_server -q

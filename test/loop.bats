@@ -12,6 +12,15 @@ load helpers
 	[[ "$output" == *"no event reached a connection closed earlier"* ]]
 }
 
+@test "stale-event: a listener event with nothing left to accept costs no wait" {
+	expectation stale-event
+	build_unit accept
+	run timeout -s KILL 30 "$BATS_TEST_TMPDIR/accept"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"on_accept() returned at once"* ]]
+}
+
 @test "slow-reader: reading stops at 256 KiB queued, resumes at 64 KiB; EPOLLOUT only while echo waits" {
 	expectation slow-reader
 	grep -q '^static int update_interest(' "$STAGE_DIR/server.c" ||

@@ -2,7 +2,8 @@
  * A white-box test of an epoll stage's loop: a connection closed by an
  * earlier callback of the same batch of events gets no more events, and
  * neither does a new connection that got its fd number (libuv tests the
- * same with test-tcp-close-accept). No stage closes one connection from
+ * same with test-tcp-close-accept); and its socket leaves the epoll set
+ * even while another fd refers to it, as a child's copy would. No stage closes one connection from
  * another's callback yet, so this test does: it includes the stage's
  * server.c and hooks epoll_create1() to add connections of its own to the
  * loop. Build (from the top): cc -pthread -I 03-epoll test/unit/batch.c
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The loop's epoll_create1(), with a hook run on the new epoll fd. */
@@ -34,6 +36,7 @@ static int create_and_add(int flags)
 static struct conn *closer, *victim, *reuser, *checker;
 static int checker_peer; /* writing here wakes the checker */
 static int victim_runs, reuser_runs;
+static int victim_copy = -1; /* a second fd on the victim's socket */
 
 static void fail(const char *why)
 {
@@ -74,6 +77,29 @@ static void on_reuser(struct watcher *w, uint32_t events)
 	reuser_runs++;
 }
 
+/* Whether the socket fd refers to is in the loop's epoll set: its inode
+ * is in one of the set's lines in /proc/self/fdinfo. */
+static int in_epoll_set(int fd)
+{
+	char path[64], line[256], ino[32];
+	struct stat st;
+	FILE *f;
+	int found = 0;
+
+	if (fstat(fd, &st) == -1)
+		die("fstat");
+	snprintf(ino, sizeof ino, " ino:%lx ", (unsigned long)st.st_ino);
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", srv.epoll_fd);
+	f = fopen(path, "r");
+	if (f == NULL)
+		die("fopen %s", path);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "tfd:", 4) == 0 && strstr(line, ino) != NULL)
+			found = 1;
+	fclose(f);
+	return found;
+}
+
 /* Runs in the next batch: by then the verdict is in. */
 static void on_checker(struct watcher *w, uint32_t events)
 {
@@ -99,6 +125,9 @@ static void on_closer(struct watcher *w, uint32_t events)
 	(void)w;
 	(void)events;
 	close_conn(victim, "closed by another callback");
+	if (in_epoll_set(victim_copy))
+		fail("a closed connection's socket is still in the epoll set "
+		     "(another fd on it, as a child's copy, keeps it open)");
 	socket_pair(pair);
 	if (pair[0] != victim_fd && pair[1] != victim_fd)
 		fail("the new sockets did not reuse the closed fd");
@@ -120,6 +149,9 @@ static void add_test_conns(int epoll_fd)
 	socket_pair(c);
 	closer = new_conn(a[0], on_closer);
 	victim = new_conn(b[0], on_victim);
+	victim_copy = dup(b[0]);
+	if (victim_copy == -1)
+		die("dup");
 	checker = new_conn(c[0], on_checker);
 	/* Readable in this order: epoll reports them in it, one batch. */
 	if (watch(closer->fd, &closer->w, EPOLLIN) == -1 ||
