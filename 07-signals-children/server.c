@@ -1269,9 +1269,9 @@ static void close_logged(int fd)
 		log_line("close fd %d: %s", fd, strerror(errno));
 }
 
-/* In the child: make to a copy of from that stays open across exec.
- * dup2() makes its copy without close-on-exec, but does nothing at all if
- * from is already to (the server was started with fd 0 closed). */
+/* In the child: make fd to a copy of fd from, open across exec. dup2()
+ * makes its copy without close-on-exec, but does nothing at all if the two
+ * are one (the server was started with fd 0 closed, and a pipe got it). */
 static int dup_to(int from, int to)
 {
 	if (from == to)
@@ -1363,9 +1363,9 @@ static int spawn_child(struct conn *c, const char **what)
 		goto out_undo;
 	abort_if(pthread_sigmask(SIG_SETMASK, &all, &old), "pthread_sigmask");
 	pid = fork();
+	err = errno; /* if it failed, why */
 	if (pid == 0)
 		exec_child(in[0], out[1]); /* never returns */
-	err = errno;                       /* if fork() failed, why */
 	abort_if(pthread_sigmask(SIG_SETMASK, &old, NULL), "pthread_sigmask");
 	if (pid == -1) {
 		*what = "fork";
@@ -2176,8 +2176,8 @@ static void signal_handler(int signum)
  * batch is dispatched (run_signals()). */
 static void on_signal_pipe(struct watcher *w, uint32_t events)
 {
-	(void)w;
-	(void)events;
+	(void)w;      /* there is only one signal pipe */
+	(void)events; /* and EPOLLIN is all it reports */
 	srv.signals_ready = true;
 }
 
