@@ -219,6 +219,17 @@ window() {
 		}')
 }
 
+# per_unit UNITS_PER_S: the server's CPU seconds per unit, from the window
+# (a GB for bulk, a us for a connection); n/a if the window outlasted the
+# client's run, whose rate it is divided by.
+per_unit() {
+	if $overran; then
+		echo n/a
+	else
+		calc "($1) > 0 ? $win_cpu / $win_secs / ($1) : 0"
+	fi
+}
+
 # no_window: the figures of a window that could not be measured: the
 # client ran and ended before it could begin, on a machine that busy.
 no_window() {
@@ -394,7 +405,7 @@ bulk_one() {
 	stop_server
 	mb_s=$(field rate_mbs "$line")
 	row bulk "$id" "$mode" "$n" "$run" "$mb_s" \
-		"$(calc "$mb_s > 0 ? $win_cpu / $win_secs / ($mb_s / 1000) : 0")" \
+		"$(per_unit "$mb_s / 1000")" \
 		"$server_pct" "$client_pct" "$others_pct"
 	others=$others_pct
 	progress_note "$mb_s MB/s"
@@ -410,7 +421,7 @@ connect_one() {
 	row connect "$id" "$mode" "$CONNECT_CONNS" "$run" "$rate" \
 		"$(field p50_us "$line")" "$(field p99_us "$line")" \
 		"$(field failed "$line")" \
-		"$(calc "$rate > 0 ? $win_cpu / $win_secs / $rate * 1e6 : 0")" \
+		"$(per_unit "$rate / 1e6")" \
 		"$server_pct" "$client_pct" "$others_pct"
 	others=$others_pct
 	progress_note "$(group "$rate") conns/s"
@@ -433,7 +444,7 @@ pool_one() {
 	row pool "$id" "$mode" "$run" "$rate" \
 		"$(field p50_us "$line")" "$(field p99_us "$line")" \
 		"$(field failed "$line")" \
-		"$(calc "$rate > 0 ? $win_cpu / $win_secs / $rate * 1e6 : 0")" \
+		"$(per_unit "$rate / 1e6")" \
 		"$(calc "$total > 0 ? ($opens < $total ? 100 * $opens / $total : 100) : 0")" "$rss" \
 		"$server_pct" "$client_pct" "$others_pct"
 	others=$others_pct
