@@ -125,12 +125,6 @@ field() {
 	die "no $1= in: $2"
 }
 
-# The number of open fds of a process.
-fd_count() {
-	local fds=(/proc/"$1"/fd/*)
-	echo ${#fds[@]}
-}
-
 # The number of sockets a process has open (its other fds come and go as
 # it starts: Node's do).
 socket_count() {

@@ -296,10 +296,11 @@ $PP_SIZE-byte messages, one in flight per connection, every byte checked
 (\`tools/client bench\`); the server on CPU $SERVER_CPU, the client on CPU
 $CLIENT_CPU. $WARMUP s warm-up, then $SECS s measured: msgs/s and
 latencies are the client's, over those seconds. Within them, over a
-$WINDOW s window, perf counts the server's system calls and /proc its CPU
-time (user + system, all its threads), both divided by the messages it
-echoed in the window (bytes written / $PP_SIZE). A stage that serves one
-client at a time runs with 1 connection only. $(runs_text)
+$WINDOW s window, perf counts the server's system calls and its CPU time
+(task-clock, user and system, all its threads; /proc's ticks where perf
+cannot count), both divided by the messages it echoed in the window
+(bytes written / $PP_SIZE). A stage that serves one client at a time runs
+with 1 connection only. $(runs_text)
 
 Messages per second:
 
@@ -399,9 +400,10 @@ $BULK_CONNS connections (1 for a stage that serves one client at a time)
 each write $(size_text "$BULK_SIZE") blocks as fast as the server takes them, while
 reading the echo and checking every byte (\`tools/bench/load bulk\`).
 MB/s: echoed bytes (10^6) per second, the client's count over $SECS s
-after $WARMUP s of warm-up. Server CPU per GB: its CPU time over a
-$WINDOW s window inside them, children included (\`cat\`), divided by the
-gigabytes (10^9) echoed meanwhile. $(runs_text)
+after $WARMUP s of warm-up. Server CPU per GB: its CPU time (as in the
+ping-pong, its children's included: \`cat\`) over a $WINDOW s window
+inside them, divided by the gigabytes (10^9) it echoed per second.
+$(runs_text)
 
 EOF
 	table "$tmp/med-bulk.tsv" server:server:name mode:children:mode \
@@ -421,8 +423,9 @@ keeps $CONNECT_CONNS connections under way; each connects, sends one
 $PP_SIZE-byte message, reads its echo back, checks it and closes, and a
 new one takes its place. Connections per second over $SECS s after $WARMUP
 s of warm-up, and the time each took from connect() to the end of its
-echo. Server CPU per connection: over a $WINDOW s window, children
-included. "failed": connections that ended before their echo. $(runs_text)
+echo. Server CPU per connection: its CPU time (children's included) over
+a $WINDOW s window inside them, divided by the connections per second.
+"failed": connections that ended before their echo. $(runs_text)
 
 EOF
 	table "$tmp/med-connect.tsv" server:server:name mode:children:mode \
