@@ -148,7 +148,8 @@ struct log_write {
 	size_t len;     /* bytes in buf */
 	unsigned lines; /* lines in buf, counted if the write fails */
 
-	const char *path; /* SIGHUP: the -l file to open again after */
+	size_t reopen_at; /* SIGHUP: the bytes of buf for the old file */
+	const char *path; /* the -l file to open again after them */
 	int reopen_err;   /* and the errno of that, or 0 */
 };
 
@@ -279,7 +280,8 @@ struct server {
 	struct timer grace;          /* then closes what is left */
 	char *command;               /* -e: run for each client, or NULL */
 	struct child *children;      /* started and not yet reaped */
-	bool log_reopen;             /* SIGHUP: reopen after the next write */
+	bool log_reopen;             /* SIGHUP: reopen with the next write */
+	size_t log_reopen_at;        /* bytes of log_buf logged before it */
 };
 
 /*
@@ -1185,34 +1187,38 @@ static void on_log_written(struct job *j, int result)
 }
 
 /*
- * SIGHUP's turn in the log's queue, on a worker: write the lines handed
- * over, to the old file; then open the -l file again at its name, as
- * open_log() does, and put it behind the same fd: dup3() swaps the file
- * in one step (with O_CLOEXEC, which dup2() would clear). Returns what
- * write_log() does; the reopen's errno, or 0, goes in lw->reopen_err.
+ * SIGHUP's turn in the log's queue, on a worker: write the lines logged
+ * before the signal to the old file; open the -l file again at its name,
+ * as open_log() does, and put it behind the same fd: dup3() swaps the file
+ * in one step (with O_CLOEXEC, which dup2() would clear); then write the
+ * lines logged since, to the new file. Returns 0 or the errno of a failed
+ * write, as write_log() does; the reopen's errno, or 0, is in
+ * lw->reopen_err.
  */
 static int reopen_log(struct job *j)
 {
 	struct log_write *lw = (struct log_write *)j;
-	int result = write_log(j), fd, flags;
+	int result = 0, fd, flags;
 
+	if (write_all(lw->fd, lw->buf, lw->reopen_at) == -1)
+		result = errno;
 	lw->reopen_err = 0;
 	fd = open(lw->path,
 		  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
-	if (fd == -1) {
-		lw->reopen_err = errno;
-		return result;
-	}
-	flags = fcntl(fd, F_GETFL);
+	flags = fd == -1 ? -1 : fcntl(fd, F_GETFL);
 	if (flags == -1 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 	    dup3(fd, lw->fd, O_CLOEXEC) == -1)
 		lw->reopen_err = errno;
-	(void)close(fd); /* released even if it fails; lw->fd has the file */
+	if (fd != -1)
+		(void)close(fd); /* released even if it fails; lw->fd has it */
+	if (write_all(lw->fd, lw->buf + lw->reopen_at,
+		      lw->len - lw->reopen_at) == -1)
+		result = errno;
 	return result;
 }
 
-/* On the loop's thread: the log is reopened, or could not be. Either way
- * this is the first line after the reopen. */
+/* On the loop's thread: the log is reopened, or could not be: say which
+ * (in the new file, or still in the old one). */
 static void on_log_reopened(struct job *j, int result)
 {
 	struct log_write *lw = (struct log_write *)j;
@@ -1247,6 +1253,7 @@ static void flush_log(void)
 	srv.log_lines = 0;
 	if (srv.log_reopen) { /* SIGHUP: see on_reopen() */
 		srv.log_reopen = false;
+		lw->reopen_at = srv.log_reopen_at;
 		lw->path = srv.log_path;
 		pool_submit(&lw->job, reopen_log, on_log_reopened);
 		return;
@@ -2298,11 +2305,12 @@ static void on_terminate(int signum)
 
 /*
  * SIGHUP: reopen the -l log file, for a rotation: whoever renamed the file
- * finds the lines up to here in it, and a new file at its name gets the
- * rest. The reopen takes its turn in the log's queue: the next write, with
- * the lines logged up to the end of this turn, goes to the old file, and
- * then the same job opens the new one (reopen_log()). So no line is lost,
- * none is split between the two, and none goes to the old one after.
+ * finds every line up to this one in it, and a new file at its name gets
+ * every line after. The reopen takes its turn in the log's queue: with the
+ * next write, after the lines logged before it (see reopen_log()). So no
+ * line is lost, none is split between the two files, and none goes to
+ * the old one after the reopen. A second SIGHUP before then has nothing
+ * more to do.
  */
 static void on_reopen(int signum)
 {
@@ -2312,7 +2320,10 @@ static void on_reopen(int signum)
 		return;
 	}
 	log_line("SIGHUP: reopening %s", srv.log_path);
+	if (srv.log_reopen)
+		return;
 	srv.log_reopen = true;
+	srv.log_reopen_at = srv.log_len;
 }
 
 /* "[RA]" for an active handle that is ref'd, "[-A]" for one that is not. */
