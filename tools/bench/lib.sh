@@ -95,7 +95,8 @@ await() {
 		warn "process $pid still running after ${secs}s: ending it"
 		kill "$pid" 2>/dev/null || true
 	fi
-	wait "$pid"
+	# (bash's "Killed" notice for a server we killed: not for the log)
+	wait "$pid" 2>/dev/null
 }
 
 # wait_line FILE TEXT SECS: wait until a line of FILE starts with TEXT,

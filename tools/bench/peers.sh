@@ -23,6 +23,26 @@ FAULT_SO=tools/fault.so
 LOAD=build/bench/load
 UV_ECHO=build/bench/uv-echo
 NODE_ECHO=tools/node-echo.js
+declare -A server_bin=() # ID -> the server program measured
+
+# copy_programs: the programs measured, and the clients, copied once built,
+# so that the whole run measures one build, even if the tree is rebuilt
+# meanwhile; the variables above then name the copies.
+copy_programs() {
+	local id bin=$tmp/bin
+	mkdir -p "$bin"
+	for id in "${stages[@]}"; do
+		cp "${stage_dirs[$id]}/server" "$bin/$id-server"
+		server_bin[$id]=$bin/$id-server
+	done
+	cp "$CLIENT" "$bin/client" && CLIENT=$bin/client
+	cp "$FAULT_SO" "$bin/fault.so" && FAULT_SO=$bin/fault.so
+	cp "$LOAD" "$bin/load" && LOAD=$bin/load
+	if [[ " ${peers[*]} " == *" uv "* ]]; then
+		cp "$UV_ECHO" "$bin/uv-echo" && UV_ECHO=$bin/uv-echo
+	fi
+	cp "$NODE_ECHO" "$bin/node-echo.js" && NODE_ECHO=$bin/node-echo.js
+}
 
 stages=() # every stage: 01 02 ...
 peers=()  # the peers that can run here: uv, node
@@ -82,7 +102,7 @@ has_children() {
 	is_stage "$1" || return 1
 	expects "$1" children works limit && return 0
 	if [ -z "${usage_cache[$1]:-}" ]; then
-		usage_cache[$1]=$("${stage_dirs[$1]}/server" -h 2>&1 || true)
+		usage_cache[$1]=$("${server_bin[$1]}" -h 2>&1 || true)
 	fi
 	[[ ${usage_cache[$1]} == *"-e "* ]]
 }
@@ -157,14 +177,14 @@ start_server() {
 	case $id in
 	uv) cmd=("${server_wrap[@]}" "$UV_ECHO" -p 0) ;;
 	node) cmd=(node "$NODE_ECHO" -p 0) ;;
-	*) cmd=("${server_wrap[@]}" "${stage_dirs[$id]}/server" -p 0) ;;
+	*) cmd=("${server_wrap[@]}" "${server_bin[$id]}" -p 0) ;;
 	esac
 	case $mode in
 	plain) ;;
 	cat) cmd+=(-e cat) ;;
 	log) cmd+=(-l "$server_log") ;;
 	slow)
-		cmd=(env LD_PRELOAD="$PWD/$FAULT_SO" FAULT_LOOKUP_MS="$LOOKUP_MS"
+		cmd=(env LD_PRELOAD="$FAULT_SO" FAULT_LOOKUP_MS="$LOOKUP_MS"
 			"${cmd[@]}" -l "$server_log")
 		;;
 	esac
