@@ -45,7 +45,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	run client echo -n 0 -H
 	[ "$status" -eq 0 ]
-	wait_for 5 log_has 'eof, 33554432 bytes echoed$'
+	wait_for 5 log_has 'eof, 3145728 bytes echoed$'
 }
 
 @test "half-close: a FIN that arrives while echo is queued waits for it" {
