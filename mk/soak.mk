@@ -8,7 +8,7 @@
 #   make soak SEED=N CONNS=N   replay a run; more connections at once
 
 soak: tools
-	tools/deps
+	tools/deps procps
 	tools/soak $(if $(SAN),-s $(SAN)) -d $(or $(SECS),20) \
 		$(if $(CONNS),-c $(CONNS)) $(if $(SEED),-S $(SEED)) $(STAGE)
 

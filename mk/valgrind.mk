@@ -6,7 +6,7 @@
 #   make valgrind STAGE=05   one stage
 
 valgrind: all
-	tools/deps valgrind
+	tools/deps valgrind bats procps util-linux
 	tools/memcheck $(STAGE)
 
 .PHONY: valgrind
