@@ -74,10 +74,12 @@ teardown() {
 
 @test "chaos: a good server comes through, every way of ending used" {
 	serve "$STAGE_DIR/server" -p 0 -q
-	run chaos -c 4 -d 2 -S 1
+	# Seed 13's first four lives alone end in every way, however few
+	# lives a loaded machine gets through in 2 s.
+	run chaos -c 4 -d 2 -S 13
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^connections=[0-9]+\ bytes=[0-9]+\ half_closes=[1-9][0-9]*\ resets=[1-9][0-9]*\ drops=[1-9][0-9]*\ errors=0\ mismatches=0\ seed=1$ ]]
+	[[ "$output" =~ ^connections=[0-9]+\ bytes=[0-9]+\ half_closes=[1-9][0-9]*\ resets=[1-9][0-9]*\ drops=[1-9][0-9]*\ errors=0\ mismatches=0\ seed=13$ ]]
 }
 
 @test "chaos: -N makes exactly that many connections" {
