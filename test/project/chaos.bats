@@ -42,6 +42,7 @@ LIAR='
 	my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
 		Listen => 128, ReuseAddr => 1) or die "listen: $!";
 	$| = 1;
+	$SIG{PIPE} = "IGNORE"; # a client that resets must not end the liar
 	print "listening on 127.0.0.1:", $l->sockport, "\n";
 	while (my $c = $l->accept) {
 		my ($n, $buf) = (0, "");
