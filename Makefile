@@ -4,7 +4,7 @@
 #   make tour            the guided tour: each stage started, shown, explained
 #   make test            the behaviour suite on every stage, then the matrix
 #   make sanitize        the suite on ASan+UBSan builds (TSan for threads)
-#   make bench           measure: idle connections, ping-pong, instructions
+#   make bench           every stage beside libuv and Node.js: bench/results.md
 #   make diff-03         what 03 adds to 02 (the lesson of stage 03)
 #   make diff            every consecutive diff;  make diffstat: their sizes
 #   make format          clang-format every C file; make format-check
@@ -31,6 +31,7 @@ tools/fault.so: tools/fault.c
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 tour: all
+	tools/deps procps
 	tools/tour
 
 bench: all
