@@ -8,6 +8,12 @@
 #   make diff-03         what 03 adds to 02 (the lesson of stage 03)
 #   make diff            every consecutive diff;  make diffstat: their sizes
 #   make format          clang-format every C file; make format-check
+#   make book            the series as HTML pages (book/index.html)
+#   make lab STAGE=NN    build stage NN yourself, from NN-1 (lab/, git-ignored)
+#   make trace-NN        stage NN's syscalls under strace, captioned
+#   make mutants         one-line mistakes per stage: the suite must catch each
+#   make soak            chaos against every stage, then its health checked
+#   make valgrind        part of the suite with each server under memcheck
 #
 # One stage alone: make -C 02-thread-per-conn test (or make test inside it).
 
