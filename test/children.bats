@@ -305,3 +305,23 @@ nobody_tasks() {
 	[ "$EXIT" -eq 0 ]
 	log_has '^child [0-9]+ exited 0$'
 }
+
+@test "children: one child's exit stalls no one: another client's echo goes on" {
+	expectation children
+	start_server -e 'exec cat'
+	exec {a}<>"/dev/tcp/127.0.0.1/$PORT" # a's child stays
+	wait_for 5 eval '[ "$(children_of "$SERVER_PID" | wc -l)" -eq 1 ]'
+	run client echo -n 1000 # b's child exits once b leaves, and is reaped
+	[ "$status" -eq 0 ]
+	# (a is closed before anything is asserted: a server stuck in
+	# waitpid() for a's child would wait for it at teardown too.)
+	logged=0
+	wait_for 5 log_has '^child [0-9]+ exited 0$' || logged=$?
+	# a's child still runs, and a still has its echo.
+	printf ping >&"$a"
+	reply=""
+	read -r -t 5 -N 4 reply <&"$a" || true
+	exec {a}>&-
+	[ "$logged" -eq 0 ]
+	[ "$reply" = ping ]
+}

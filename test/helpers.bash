@@ -110,8 +110,11 @@ start_server() {
 	fi
 }
 
+# server_alive: the server runs (a zombie, exited but not yet waited for,
+# does not count).
 server_alive() {
-	kill -0 "$SERVER_PID" 2>/dev/null
+	kill -0 "$SERVER_PID" 2>/dev/null &&
+		! grep -q '^State:[[:space:]]*Z' "/proc/$SERVER_PID/status" 2>/dev/null
 }
 
 # bg NAME COMMAND...: run COMMAND in the background, stdout and stderr to
@@ -225,8 +228,20 @@ log_has() {
 
 # stop_server: stop the server and fail if a sanitizer reported anything.
 stop_server() {
+	local killed=0
 	[ -n "$SERVER_PID" ] || return 0
 	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	# From 07 on SIGTERM lets connected clients finish (up to -g); a
+	# second one ends the server at once. One that still runs after that
+	# is stuck: kill it, and fail, rather than let the suite hang.
+	if ! wait_for 2 eval '! server_alive' 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		if ! wait_for 10 eval '! server_alive' 2>/dev/null; then
+			echo "the server ignored two SIGTERMs for 10 s: killed" >&2
+			kill -KILL "$SERVER_PID" 2>/dev/null || true
+			killed=1
+		fi
+	fi
 	wait "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=""
 	if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
@@ -234,6 +249,7 @@ stop_server() {
 		echo "the sanitizer reported the above" >&2
 		return 1
 	fi
+	[ "$killed" -eq 0 ]
 }
 
 teardown() {

@@ -86,6 +86,29 @@ static void on_start(struct timer *t)
 		die("ioctl FIONREAD");
 }
 
+/* Every idle worker wakes to an empty queue, as from a spurious wake-up
+ * (pthread_cond_wait() may return without a signal): each must check the
+ * queue again and wait again, not leave the pool. */
+static void spurious_wakeup(void)
+{
+	struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+	unsigned idle = 0;
+
+	pool_lock();
+	abort_if(pthread_cond_broadcast(&pool.work_ready),
+		 "pthread_cond_broadcast");
+	pool_unlock();
+	for (int waited = 0; idle != pool.workers; waited++) {
+		if (waited == 2000)
+			fail("workers woken with nothing to do left the pool");
+		if (nanosleep(&ms, NULL) == -1 && errno != EINTR)
+			die("nanosleep");
+		pool_lock();
+		idle = pool.idle;
+		pool_unlock();
+	}
+}
+
 int main(void)
 {
 	char *argv[] = {"server", "-q", "-p", "0", NULL};
@@ -118,6 +141,7 @@ int main(void)
 		if (k == threads)
 			seen[threads++] = worked_on[i];
 	}
+	spurious_wakeup();
 	pool_stop();
 	printf("pool: %d jobs on %d of %u workers, %d done() calls on the "
 	       "loop's thread, %llu wake-up(s); the self-pipe was full (%d "
