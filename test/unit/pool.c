@@ -92,12 +92,16 @@ static void on_start(struct timer *t)
 static void spurious_wakeup(void)
 {
 	struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+	struct timespec woken = {.tv_sec = 0, .tv_nsec = 200000000};
 	unsigned idle = 0;
 
 	pool_lock();
 	abort_if(pthread_cond_broadcast(&pool.work_ready),
 		 "pthread_cond_broadcast");
 	pool_unlock();
+	/* Give every worker time to wake and look at the queue first. */
+	if (nanosleep(&woken, NULL) == -1 && errno != EINTR)
+		die("nanosleep");
 	for (int waited = 0; idle != pool.workers; waited++) {
 		if (waited == 2000)
 			fail("workers woken with nothing to do left the pool");
