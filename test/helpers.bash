@@ -187,17 +187,17 @@ rss_kib_of() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
-# Big mappings: how many writable, anonymous ones of 4 MiB or more (thread
-# stacks among them) the process has in its address space.
-big_maps_of() {
-	awk 'function hex(s, n, i) {
+# Thread stacks: how many writable, anonymous mappings of KIB KiB (a
+# thread's stack size: the stack limit, ulimit -s) the process has.
+stacks_of() {
+	awk -v size=$(($2 * 1024)) 'function hex(s, n, i) {
 		for (i = 1; i <= length(s); i++)
 			n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 		return n
 	}
 	$2 == "rw-p" && NF == 5 {
 		split($1, range, "-")
-		if (hex(range[2]) - hex(range[1]) >= 4194304)
+		if (hex(range[2]) - hex(range[1]) == size)
 			n++
 	}
 	END { print n + 0 }' "/proc/$1/maps"
