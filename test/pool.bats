@@ -153,18 +153,20 @@ open_lines() {
 		wait "$pid"
 	done
 	wait_for 20 eval '[ "$(grep -c "^close fd" "$SERVER_ERR")" -ge 200 ]'
-	# Each client is known by its address and port, "(127.0.0.1:PORT)".
+	# Each client is known by its address and port, "(127.0.0.1:PORT)". A
+	# port may come back for a later client once its first one is closed:
+	# per port, the lines must go open, close, open, close...
 	run awk '
 		{ if (!match($0, /\([^)]*\)/)) { print "no client in: " $0; bad++; next }
 		  who = substr($0, RSTART, RLENGTH) }
-		/^open fd / { if (who in opened) { print "two opens: " who; bad++ }
-			      opened[who] = NR; next }
-		/^close fd / { if (!(who in opened)) { print "close before open: " who; bad++ }
-			       if (who in closed) { print "two closes: " who; bad++ }
-			       closed[who] = NR; next }
+		/^open fd / { if (state[who] == "open") { print "two opens: " who; bad++ }
+			      state[who] = "open"; opens++; next }
+		/^close fd / { if (state[who] != "open") { print "close before open: " who; bad++ }
+			       state[who] = "closed"; closes++; next }
 		{ print "unexpected: " $0; bad++ }
-		END { n = 0; for (who in opened) { n++; if (!(who in closed)) { print "no close: " who; bad++ } }
-		      print n " clients"; exit bad > 0 }' "$SERVER_ERR"
+		END { for (who in state) if (state[who] == "open") { print "no close: " who; bad++ }
+		      if (opens != closes) { print opens " opens, " closes " closes"; bad++ }
+		      print opens + 0 " clients"; exit bad > 0 }' "$SERVER_ERR"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "200 clients" ]
