@@ -100,7 +100,7 @@ load helpers
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"server closed after 0 of 10 bytes"* ]]
 	done
-	log_has '^accept: Too many open files: closing new connections until fds free up$'
+	wait_for 5 log_has '^accept: Too many open files: closing new connections until fds free up$'
 	[ "$(grep -c '^accept: ' "$SERVER_ERR")" -eq 1 ] # said once
 	# No busy loop: a second of (nearly) no CPU.
 	before=$(cpu_ticks_of "$SERVER_PID")

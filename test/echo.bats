@@ -103,7 +103,7 @@ load helpers
 		[[ "$output" == *"server closed after 0 of 1000 bytes"* ]]
 		server_alive
 	done
-	log_has '^close fd .*: Broken pipe, 0 bytes echoed$'
+	wait_for 5 log_has '^close fd .*: Broken pipe, 0 bytes echoed$'
 	grep -q 'epipe=0*[1-9]' "$BATS_TEST_TMPDIR/faults"
 }
 

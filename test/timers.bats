@@ -195,7 +195,7 @@ epoll_timeout_of() {
 	bg hold "$CLIENT" -p "$PORT" hold -c 1
 	hold=$BG_PID
 	wait_for 5 output_has hold '^held 1$'
-	log_has '^-n 1 reached: closing the listener$'
+	wait_for 5 log_has '^-n 1 reached: closing the listener$'
 	# The listener is closed: a new client is refused at once (status 3),
 	# not left hanging in the backlog of a listener no one accepts from.
 	run client echo -n 1 -t 2000
