@@ -69,10 +69,11 @@ struct conn {
 	struct watcher w; /* first, so a pointer to w is a pointer to c */
 
 	int fd;                    /* the connected socket */
-	char peer[PEER_LEN];       /* who it is, for the log */
 	unsigned long long echoed; /* bytes written back so far */
 
 	struct conn *next_closed; /* on srv.closed until it is freed */
+
+	char peer[]; /* who it is, for the log; sized by accept_client() */
 };
 
 /* Everything else the server knows: options and process-wide fds. */
@@ -399,7 +400,7 @@ static void describe_peer(struct conn *c, const struct sockaddr *sa,
 	if (getnameinfo(sa, len, name, sizeof name, NULL, 0, 0) != 0)
 		strcpy(name, "?");
 	format_addr(sa, len, where, sizeof where);
-	snprintf(c->peer, sizeof c->peer, "%.60s (%.60s)", name, where);
+	snprintf(c->peer, PEER_LEN, "%.60s (%.60s)", name, where);
 }
 
 /*
@@ -512,7 +513,9 @@ static struct conn *accept_client(void)
 	}
 	srv.shedding = false;
 
-	c = calloc(1, sizeof *c);
+	/* c->peer, a flexible array member, comes in c's block: PEER_LEN
+	 * bytes for the name, or with -q, where no line shows it, one for "". */
+	c = calloc(1, sizeof *c + (srv.quiet ? 1 : PEER_LEN));
 	if (c == NULL) {
 		log_line("fd %d: out of memory, closing it", fd);
 		if (close(fd) == -1)
@@ -520,7 +523,8 @@ static struct conn *accept_client(void)
 		return NULL;
 	}
 	c->fd = fd;
-	describe_peer(c, (struct sockaddr *)&addr, addr_len);
+	if (!srv.quiet) /* with -q, no one would read the name */
+		describe_peer(c, (struct sockaddr *)&addr, addr_len);
 	log_line("open fd %d %s", c->fd, c->peer);
 	return c;
 }

@@ -123,7 +123,7 @@ struct timer {
 struct job {
 	int (*work)(struct job *j);              /* the blocking call */
 	void (*done)(struct job *j, int result); /* then, on the loop */
-	void *data;                              /* for both: a lookup's conn */
+	void *data;                              /* for both, if they need it */
 	bool busy;                               /* submitted, not done yet */
 	int result;                              /* what work() returned */
 	unsigned long long queued_us;            /* -s: when submitted */
@@ -141,12 +141,23 @@ struct log_write {
 	unsigned lines; /* lines in buf, counted if the write fails */
 };
 
+/* A name lookup in the pool: what the worker needs, kept apart from the
+ * conn it names, and only while it runs. libuv: uv_getnameinfo_t, a request
+ * the caller allocates, apart from any handle, into which uv_getnameinfo()
+ * copies the address (src/unix/getnameinfo.c). */
+struct lookup {
+	struct job job;               /* first: job pointer = lookup pointer */
+	struct conn *c;               /* the conn to name */
+	struct sockaddr_storage addr; /* its address, saved at accept */
+	socklen_t addr_len;           /* the size of addr in use */
+	char why[WHY_LEN];            /* c closed meanwhile: the reason */
+};
+
 /* One client connection. */
 struct conn {
 	struct watcher w; /* first, so a pointer to w is a pointer to c */
 
 	int fd;                    /* the connected socket */
-	char peer[PEER_LEN];       /* who it is, for the log */
 	unsigned long long echoed; /* bytes written back so far */
 
 	struct conn *next_closed; /* on srv.closed until it is freed */
@@ -163,10 +174,9 @@ struct conn {
 	unsigned long long last_active; /* loop time of its last byte */
 	int unacked;                    /* SIOCOUTQ at a first look, or -1 */
 
-	struct sockaddr_storage addr; /* the client's address, to look up */
-	socklen_t addr_len;           /* the size of addr in use */
-	struct job lookup;            /* names c in the pool: see name_peer() */
-	char why[WHY_LEN];            /* closed during the lookup: the reason */
+	struct lookup *lookup; /* naming c in the pool, or NULL: name_peer() */
+
+	char peer[]; /* who it is, for the log; sized by accept_client() */
 };
 
 /* Everything else the server knows: options and process-wide fds. */
@@ -1128,20 +1138,21 @@ static void describe_peer(struct conn *c, const struct sockaddr *sa,
 	if (getnameinfo(sa, len, name, sizeof name, NULL, 0, 0) != 0)
 		strcpy(name, "?");
 	format_addr(sa, len, where, sizeof where);
-	snprintf(c->peer, sizeof c->peer, "%.60s (%.60s)", name, where);
+	snprintf(c->peer, PEER_LEN, "%.60s (%.60s)", name, where);
 }
 
 /*
  * On a worker: name c, the dns.lookup() of this series. It works on the
  * address saved at accept, never on the fd, which may be closed and its
  * number reused by the time this runs. Until on_peer_named() runs, c->peer
- * and c->addr are the worker's: the loop neither reads them nor frees c.
+ * and the lookup's address are the worker's: the loop neither reads them
+ * nor frees c.
  */
 static int name_peer(struct job *j)
 {
-	struct conn *c = j->data;
+	struct lookup *l = (struct lookup *)j;
 
-	describe_peer(c, (struct sockaddr *)&c->addr, c->addr_len);
+	describe_peer(l->c, (struct sockaddr *)&l->addr, l->addr_len);
 	return 0; /* a name that cannot be found is "?" */
 }
 
@@ -1159,15 +1170,43 @@ static void log_close(struct conn *c, const char *why)
  */
 static void on_peer_named(struct job *j, int result)
 {
-	struct conn *c = j->data;
+	struct lookup *l = (struct lookup *)j;
+	struct conn *c = l->c;
 
 	(void)result;
+	c->lookup = NULL;
 	log_line("open fd %d %s", c->fd, c->peer);
-	if (c->w.cb != NULL)
-		return; /* still open */
-	log_close(c, c->why);
-	c->next_closed = srv.closed;
-	srv.closed = c;
+	if (c->w.cb == NULL) { /* closed meanwhile */
+		log_close(c, l->why);
+		c->next_closed = srv.closed;
+		srv.closed = c;
+	}
+	free(l);
+}
+
+/*
+ * Have a worker name c (name_peer()), with a request that lives until
+ * on_peer_named(). Out of memory for it, c is named "?" at once, by its
+ * address alone, which needs no lookup.
+ */
+static void start_lookup(struct conn *c, const struct sockaddr_storage *addr,
+			 socklen_t addr_len)
+{
+	struct lookup *l = calloc(1, sizeof *l);
+	char where[NI_MAXHOST + NI_MAXSERV + 4];
+
+	if (l == NULL) {
+		format_addr((const struct sockaddr *)addr, addr_len, where,
+			    sizeof where);
+		snprintf(c->peer, PEER_LEN, "? (%.60s)", where);
+		log_line("open fd %d %s", c->fd, c->peer);
+		return;
+	}
+	l->c = c;
+	memcpy(&l->addr, addr, addr_len);
+	l->addr_len = addr_len;
+	c->lookup = l;
+	pool_submit(&l->job, name_peer, on_peer_named);
 }
 
 /*
@@ -1280,7 +1319,9 @@ static struct conn *accept_client(void)
 	}
 	srv.shedding = false;
 
-	c = calloc(1, sizeof *c);
+	/* c->peer, a flexible array member, comes in c's block: PEER_LEN
+	 * bytes for the name, or with -q, where no line shows it, one for "". */
+	c = calloc(1, sizeof *c + (srv.quiet ? 1 : PEER_LEN));
 	if (c == NULL) {
 		log_line("fd %d: out of memory, closing it", fd);
 		if (close(fd) == -1)
@@ -1288,11 +1329,8 @@ static struct conn *accept_client(void)
 		return NULL;
 	}
 	c->fd = fd;
-	memcpy(&c->addr, &addr, addr_len);
-	c->addr_len = addr_len;
-	c->lookup.data = c;
 	if (!srv.quiet) /* with -q, no one would read the name */
-		pool_submit(&c->lookup, name_peer, on_peer_named);
+		start_lookup(c, &addr, addr_len);
 	return c;
 }
 
@@ -1300,8 +1338,8 @@ static struct conn *accept_client(void)
  * stays until free_conn(). */
 static void close_conn(struct conn *c, const char *why)
 {
-	if (c->lookup.busy) /* c->peer is the worker's: see on_peer_named() */
-		snprintf(c->why, sizeof c->why, "%s", why);
+	if (c->lookup != NULL) /* the worker has c->peer: on_peer_named() */
+		snprintf(c->lookup->why, WHY_LEN, "%s", why);
 	else
 		log_close(c, why);
 	timer_stop(&c->idle);
@@ -1328,7 +1366,7 @@ static void close_conn(struct conn *c, const char *why)
 	 * of epoll at once (uv__platform_invalidate_fd); its closing phase at
 	 * the end of a turn is for close callbacks. */
 	c->w.cb = NULL;
-	if (c->lookup.busy)
+	if (c->lookup != NULL)
 		return; /* the worker still uses c: on_peer_named() frees it */
 	c->next_closed = srv.closed;
 	srv.closed = c;

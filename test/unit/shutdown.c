@@ -55,13 +55,13 @@ static void socket_pair(int pair[2])
 /* A connection on fd, open as on_accept() leaves one: on srv.open. */
 static struct conn *new_conn(int fd, void (*cb)(struct watcher *, uint32_t))
 {
-	struct conn *c = calloc(1, sizeof *c);
+	struct conn *c = calloc(1, sizeof *c + PEER_LEN);
 
 	if (c == NULL)
 		die("calloc");
 	c->fd = fd;
 	c->w.cb = cb;
-	snprintf(c->peer, sizeof c->peer, "test fd %d", fd);
+	snprintf(c->peer, PEER_LEN, "test fd %d", fd);
 	return c;
 }
 
