@@ -356,6 +356,7 @@ pingpong_one() {
 			${perf_count[write]:-} ${perf_count[poll]:-} \
 			${perf_count[ctl]:-} ${perf_count[other]:-}" 'BEGIN {
 			n = split(counts, c, " ")
+			msgs += 0	# "n/a" is 0 here, not a string above "0"
 			for (i = 1; i <= 6; i++)
 				if (n == 6 && msgs > 0)
 					printf "%s ", c[i] / msgs

@@ -15,8 +15,8 @@ medians() {
 	awk -F'\t' -v OFS='\t' -v keys="$*" '
 	function median(g, i,   n, j, m, t, v) {
 		n = 0
-		for (j = 1; j <= cnt[g]; j++)
-			if (val[g, i, j] != "n/a" && val[g, i, j] != "")
+		for (j = 1; j <= cnt[g]; j++)	# figures only: not n/a, inf, nan
+			if (val[g, i, j] ~ /^-?[0-9]+(\.[0-9]*)?(e[-+]?[0-9]+)?$/)
 				v[++n] = val[g, i, j]
 		if (n == 0)
 			return "n/a"
