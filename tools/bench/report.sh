@@ -681,7 +681,7 @@ report() {
 	names_file
 	echo "# Benchmark results"
 	echo
-	echo "Made by \`$BENCH_COMMAND\`; the raw figures are in [data/](data/),"
+	echo "Made by \`$BENCH_COMMAND\`; the raw figures are in \`data/\`,"
 	echo "the plots in this directory. Figures are this machine's, not the"
 	echo "code's alone: compare servers within one run."
 	echo
