@@ -123,7 +123,6 @@ struct timer {
 struct job {
 	int (*work)(struct job *j);              /* the blocking call */
 	void (*done)(struct job *j, int result); /* then, on the loop */
-	void *data;                              /* for both, if they need it */
 	bool busy;                               /* submitted, not done yet */
 	int result;                              /* what work() returned */
 	unsigned long long queued_us;            /* -s: when submitted */
